@@ -1,0 +1,102 @@
+/*
+ * bindings.c -- the heapscope._core module: binds the C functions of walk.c,
+ * summary.c, objects.c and labels.c to Python.  No logic lives here.
+ */
+#include "walk.h"
+#include "summary.h"
+#include "objects.h"
+#include "labels.h"
+
+static PyObject *py_summarize_heap(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    return hs_summary_of_heap();
+}
+
+static PyObject *py_summarize(PyObject *Py_UNUSED(m), PyObject *objects)
+{
+    return hs_summary_of_sequence(objects);
+}
+
+static PyObject *py_get_objects(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    return hs_objects_list();
+}
+
+static PyObject *py_count_objects(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    Py_ssize_t n = hs_objects_count();
+    return n < 0 ? NULL : PyLong_FromSsize_t(n);
+}
+
+static PyObject *py_identity_diff(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "identity_diff(old, new) takes 2 arguments");
+        return NULL;
+    }
+    return hs_identity_diff(args[0], args[1]);
+}
+
+static PyObject *py_label(PyObject *Py_UNUSED(m), PyObject *obj) { return hs_label_of(obj); }
+
+static PyObject *py_sizeof(PyObject *Py_UNUSED(m), PyObject *obj)
+{
+    return PyLong_FromSsize_t(hs_size_of(obj));
+}
+
+static PyObject *py_own_type(PyObject *Py_UNUSED(m), PyObject *tp)
+{
+    if (!PyType_Check(tp)) {
+        PyErr_SetString(PyExc_TypeError, "own_type() expects a type");
+        return NULL;
+    }
+    if (hs_own_type((PyTypeObject *)tp) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_set_label_hooks(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyCallable_Check(args[0]) || !PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "set_label_hooks(fix, module) expects two callables");
+        return NULL;
+    }
+    hs_labels_set_hooks(args[0], args[1]);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef core_methods[] = {
+    {"summarize_heap", py_summarize_heap, METH_NOARGS,
+     "summarize_heap() -> Summary of every live object, from one C heap walk."},
+    {"summarize", py_summarize, METH_O, "summarize(objects) -> [[label, count, size], ...] (Pympler)."},
+    {"get_objects", py_get_objects, METH_NOARGS, "get_objects() -> list of every live object."},
+    {"count_objects", py_count_objects, METH_NOARGS, "count_objects() -> number of live objects."},
+    {"identity_diff", (PyCFunction)(void (*)(void))py_identity_diff, METH_FASTCALL,
+     "identity_diff(old, new) -> (added, removed), by object identity."},
+    {"label", py_label, METH_O, "label(obj) -> Pympler-style type label of obj."},
+    {"sizeof", py_sizeof, METH_O, "sizeof(obj) -> size as the walk computes it (== sys.getsizeof)."},
+    {"own_type", py_own_type, METH_O, "own_type(cls): instances of cls are never counted."},
+    {"set_label_hooks", (PyCFunction)(void (*)(void))py_set_label_hooks, METH_FASTCALL,
+     "set_label_hooks(fix, module): Python helpers for rare labels."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef core_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "heapscope._core",
+    .m_doc = "heapscope's C core: heap walk, sizes, labels, summaries.",
+    .m_size = -1,
+    .m_methods = core_methods,
+};
+
+PyMODINIT_FUNC PyInit__core(void)
+{
+    PyObject *m = PyModule_Create(&core_module);
+    if (!m)
+        return NULL;
+    if (hs_walk_init() < 0 || hs_summary_init(m) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,106 @@
+/*
+ * hs_python.h -- the one place that reaches into CPython internals.
+ *
+ * heapscope walks the heap the way the cyclic GC sees it, so it needs the
+ * interpreter's GC lists, interpreter frames and a few private size helpers.
+ * Every version difference (3.9 .. 3.13, GIL builds) is hidden behind the small
+ * inline helpers below; the rest of the C sources never test PY_VERSION_HEX.
+ */
+#ifndef HS_PYTHON_H
+#define HS_PYTHON_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <frameobject.h>
+
+#if PY_VERSION_HEX < 0x03090000 || PY_VERSION_HEX >= 0x030E0000
+#error "heapscope supports CPython 3.9 to 3.13"
+#endif
+#ifdef Py_GIL_DISABLED
+#error "heapscope needs a GIL build of CPython (free-threaded builds are not supported)"
+#endif
+
+/* The internal headers are not written for -Wextra -Werror; silence them here only. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#undef _PyGC_FINALIZED
+#define Py_BUILD_CORE 1
+#include "internal/pycore_interp.h"
+#if PY_VERSION_HEX >= 0x030B0000
+#include "internal/pycore_frame.h"
+#endif
+#undef Py_BUILD_CORE
+#pragma GCC diagnostic pop
+
+/* Exported by libpython in every supported version, declared only in some. */
+extern Py_ssize_t _PyDict_SizeOf(PyDictObject *);
+extern size_t _PySys_GetSizeOf(PyObject *);
+extern PyObject *_PyType_Lookup(PyTypeObject *, PyObject *);
+
+#define HS_PY312 (PY_VERSION_HEX >= 0x030C0000)
+#define HS_PY311 (PY_VERSION_HEX >= 0x030B0000)
+
+/* ---- GC state ---------------------------------------------------------- */
+
+static inline struct _gc_runtime_state *hs_gcstate(void)
+{
+    return &PyInterpreterState_Get()->gc;
+}
+
+static inline int hs_gc_collecting(void) { return hs_gcstate()->collecting != 0; }
+
+static inline int hs_gc_set_enabled(int on)
+{
+    struct _gc_runtime_state *g = hs_gcstate();
+    int old = g->enabled;
+    g->enabled = on;
+    return old;
+}
+
+static inline int hs_is_tracked(PyObject *op)
+{
+    return PyObject_IS_GC(op) && ((PyGC_Head *)op - 1)->_gc_next != 0;
+}
+
+/* Bytes sys.getsizeof adds in front of the object (GC head, managed dict/weakref). */
+static inline Py_ssize_t hs_type_preheader(PyTypeObject *tp)
+{
+    Py_ssize_t n = PyType_IS_GC(tp) ? (Py_ssize_t)sizeof(PyGC_Head) : 0;
+#if HS_PY312
+    if (tp->tp_flags & (Py_TPFLAGS_MANAGED_DICT | Py_TPFLAGS_MANAGED_WEAKREF))
+        n += 2 * (Py_ssize_t)sizeof(PyObject *);
+#elif HS_PY311
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)
+        n += 2 * (Py_ssize_t)sizeof(PyObject *);
+#endif
+    return n;
+}
+
+static inline Py_ssize_t hs_preheader(PyObject *op)
+{
+#if HS_PY311
+    return hs_type_preheader(Py_TYPE(op));
+#else
+    return PyObject_IS_GC(op) ? (Py_ssize_t)sizeof(PyGC_Head) : 0;
+#endif
+}
+
+/* ---- frames -------------------------------------------------------------- */
+
+/* A PyFrameObject that belongs to a frame still running on some thread's stack. */
+static inline int hs_frame_is_executing(PyFrameObject *f)
+{
+#if HS_PY311
+    return f->f_frame->owner == FRAME_OWNED_BY_THREAD;
+#elif PY_VERSION_HEX >= 0x030A0000
+    return f->f_state == FRAME_EXECUTING;
+#else
+    return f->f_executing;
+#endif
+}
+
+#endif /* HS_PY_H */

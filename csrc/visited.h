@@ -1,0 +1,29 @@
+/*
+ * visited.h -- the "seen" set of a heap walk.
+ *
+ * Owns the one-bit-per-16-bytes bitmap over the user address space (a sparse
+ * MAP_NORESERVE reservation, pages appear only where objects live) and a
+ * pointer hash set used when the reservation cannot be made.  Nothing here
+ * allocates Python objects.
+ */
+#ifndef HS_VISITED_H
+#define HS_VISITED_H
+#include <stdint.h>
+#include <stddef.h>
+
+typedef struct {
+    uint64_t *bits;        /* bitmap, or NULL when using the hash set      */
+    uintptr_t *slots;      /* hash set of addresses (0 = empty)            */
+    size_t mask;           /* hash capacity - 1                            */
+    size_t used;
+    size_t touched_lo, touched_hi;  /* bitmap word range touched this walk */
+} hs_visited;
+
+/* Prepare for one walk. Returns 0, or -1 with errno-style failure (out of memory). */
+int hs_visited_begin(hs_visited *v);
+/* Forget every address and give the touched memory back. */
+void hs_visited_end(hs_visited *v);
+/* Mark addr; returns 1 if it was already marked, 0 if newly marked, -1 on OOM. */
+int hs_visited_test_and_set(hs_visited *v, const void *addr);
+
+#endif

@@ -1,0 +1,485 @@
+/*
+ * walk.c -- one complete, allocation-free walk of the live Python heap.
+ *
+ * Sections:
+ *   1. owned types          heapscope's own types, whose instances are invisible
+ *   2. type table           per-walk hs_typeinfo records (classification cache)
+ *   3. visiting children    dedupe, emit, and queue untracked containers
+ *   4. traversal            tp_traverse plus what it leaves out: dict keys,
+ *                           static types, heap-type names, code objects,
+ *                           T_OBJECT members of non-GC types
+ *   5. thread frames        locals of frames running on every thread (3.11+)
+ *   6. the walk             GC lists (all generations and the permanent one),
+ *                           closure, safety checks, GC disabled throughout
+ *
+ * Tracked objects are emitted from the GC lists, untracked ones the first time
+ * they are reached (the visited set dedupes them), so each object is emitted
+ * once.  Work is an explicit stack, never C recursion.  No Python object is
+ * created and no Python code runs between the start and the end of a walk.
+ * Callers pause the collector (hs_gc_pause) around the walk *and* around
+ * whatever they do with the raw pointers afterwards.
+ */
+#include "walk.h"
+#include "sizes.h"
+#include "labels.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- 1. owned types --------------------------------------------------- */
+
+static PyTypeObject *owned[64];
+static int nowned;
+
+int hs_own_type(PyTypeObject *tp)
+{
+    for (int i = 0; i < nowned; i++)
+        if (owned[i] == tp)
+            return 0;
+    if (nowned == (int)(sizeof(owned) / sizeof(owned[0]))) {
+        PyErr_SetString(PyExc_RuntimeError, "heapscope: too many owned types");
+        return -1;
+    }
+    Py_INCREF(tp);
+    owned[nowned++] = tp;
+    return 0;
+}
+
+static int is_owned(PyTypeObject *tp)
+{
+    for (int i = 0; i < nowned; i++)
+        if (owned[i] == tp || PyType_IsSubtype(tp, owned[i]))
+            return 1;
+    return 0;
+}
+
+int hs_walk_init(void)
+{
+    if (hs_sizes_init() < 0 || hs_labels_init() < 0)
+        return -1;
+    return 0;
+}
+
+/* ---- 2. type table ----------------------------------------------------- */
+
+#define POOL_CHUNK 256
+
+static size_t hash_type(PyTypeObject *tp)
+{
+    uintptr_t a = (uintptr_t)tp >> 4;
+    return (size_t)(a * 0x9E3779B97F4A7C15ULL >> 17);
+}
+
+static int has_object_members(PyTypeObject *tp)
+{
+    for (PyTypeObject *t = tp; t; t = t->tp_base) {
+        for (PyMemberDef *m = t->tp_members; m && m->name; m++)
+            if (m->type == T_OBJECT || m->type == T_OBJECT_EX)
+                return 1;
+    }
+    return 0;
+}
+
+static hs_typeinfo *pool_new(hs_walker *w)
+{
+    if (w->npool == 0 || w->chunk_used == POOL_CHUNK) {
+        if (w->npool == w->cappool) {
+            size_t nc = w->cappool ? w->cappool * 2 : 16;
+            hs_typeinfo **np = realloc(w->pool, nc * sizeof(*np));
+            if (!np)
+                return NULL;
+            w->pool = np;
+            w->cappool = nc;
+        }
+        hs_typeinfo *c = calloc(POOL_CHUNK, sizeof(hs_typeinfo));
+        if (!c)
+            return NULL;
+        w->pool[w->npool++] = c;
+        w->chunk_used = 0;
+    }
+    return &w->pool[w->npool - 1][w->chunk_used++];
+}
+
+static int table_insert(hs_walker *w, hs_typeinfo *ti)
+{
+    if ((w->tused + 1) * 2 > (w->tmask + 1) || !w->tslots) {
+        size_t ncap = w->tslots ? (w->tmask + 1) * 2 : 1024;
+        hs_typeinfo **ns = calloc(ncap, sizeof(*ns));
+        if (!ns)
+            return -1;
+        for (size_t i = 0; w->tslots && i <= w->tmask; i++) {
+            hs_typeinfo *t = w->tslots[i];
+            if (!t)
+                continue;
+            size_t j = hash_type(t->type) & (ncap - 1);
+            while (ns[j])
+                j = (j + 1) & (ncap - 1);
+            ns[j] = t;
+        }
+        free(w->tslots);
+        w->tslots = ns;
+        w->tmask = ncap - 1;
+    }
+    size_t j = hash_type(ti->type) & w->tmask;
+    while (w->tslots[j])
+        j = (j + 1) & w->tmask;
+    w->tslots[j] = ti;
+    w->tused++;
+    return 0;
+}
+
+static void visit_child(hs_walker *w, PyObject *op);
+
+hs_typeinfo *hs_typeinfo_get(hs_walker *w, PyTypeObject *tp)
+{
+    if (w->last && w->last->type == tp)
+        return w->last;
+    if (w->tslots) {
+        size_t j = hash_type(tp) & w->tmask;
+        hs_typeinfo *t;
+        while ((t = w->tslots[j]) != NULL) {
+            if (t->type == tp)
+                return w->last = t;
+            j = (j + 1) & w->tmask;
+        }
+    }
+    hs_typeinfo *ti = pool_new(w);
+    if (!ti || (memset(ti, 0, sizeof(*ti)), ti->type = tp, table_insert(w, ti) < 0)) {
+        w->oom = 1;
+        return NULL;
+    }
+    ti->slot = -1;
+    ti->owned = (unsigned char)is_owned(tp);
+    ti->is_dict = (unsigned char)PyType_IsSubtype(tp, &PyDict_Type);
+    ti->is_heaptype_type = (unsigned char)PyType_IsSubtype(tp, &PyType_Type);
+    if (ti->is_heaptype_type)
+        ti->trav = TRAV_GC; /* decided per object: heap types GC, static types not */
+    else if (PyType_IS_GC(tp))
+        ti->trav = TRAV_GC;
+    else if (tp == &PyCode_Type)
+        ti->trav = TRAV_CODE;
+    else if (has_object_members(tp))
+        ti->trav = TRAV_MEMBERS;
+    else
+        ti->trav = TRAV_NONE;
+    hs_sizes_classify(ti);
+    hs_labels_classify(ti);
+    /* Static types are reachable only through Py_TYPE(op): reach them here. */
+    if (w->emit)
+        visit_child(w, (PyObject *)tp);
+    return w->last = ti;
+}
+
+void hs_walk_release(hs_walker *w)
+{
+    for (size_t i = 0; i < w->npool; i++)
+        free(w->pool[i]);
+    free(w->pool);
+    free(w->tslots);
+    free(w->stack);
+    w->pool = NULL;
+    w->tslots = NULL;
+    w->stack = NULL;
+    w->npool = w->cappool = w->tused = w->tmask = w->nstack = w->capstack = 0;
+    w->last = NULL;
+}
+
+/* ---- 3. visiting children ------------------------------------------------ */
+
+static void push(hs_walker *w, PyObject *op)
+{
+    if (w->nstack == w->capstack) {
+        size_t nc = w->capstack ? w->capstack * 2 : 4096;
+        PyObject **ns = realloc(w->stack, nc * sizeof(*ns));
+        if (!ns) {
+            w->oom = 1;
+            return;
+        }
+        w->stack = ns;
+        w->capstack = nc;
+    }
+    w->stack[w->nstack++] = op;
+}
+
+static int needs_traversal(PyObject *op, const hs_typeinfo *ti)
+{
+    (void)op;
+    return ti->trav != TRAV_NONE || ti->is_heaptype_type || ti->is_dict;
+}
+
+/* A referent was reached: tracked objects are emitted from the GC lists, so
+ * only untracked ones are recorded here, once each. */
+static void visit_child(hs_walker *w, PyObject *op)
+{
+    if (op == NULL || w->oom || w->aborted)
+        return;
+    if (hs_is_tracked(op))
+        return;
+    int seen = hs_visited_test_and_set(&w->seen, op);
+    if (seen != 0) {
+        if (seen < 0)
+            w->oom = 1;
+        return;
+    }
+    hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
+    if (!ti || ti->owned)
+        return;
+    w->nobjects++;
+    if (w->emit(w, op, ti) < 0) {
+        w->aborted = 1;
+        return;
+    }
+    if (needs_traversal(op, ti))
+        push(w, op);
+}
+
+static int visit_cb(PyObject *op, void *arg)
+{
+    visit_child((hs_walker *)arg, op);
+    return 0;
+}
+
+/* ---- 4. traversal ---------------------------------------------------------- */
+
+static void traverse_dict(hs_walker *w, PyObject *op)
+{
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(op, &pos, &k, &v)) {
+        visit_child(w, k);
+        visit_child(w, v);
+    }
+}
+
+static void traverse_static_type(hs_walker *w, PyTypeObject *tp)
+{
+#if HS_PY312
+    PyObject *d = PyType_GetDict(tp);
+    visit_child(w, d);
+    Py_XDECREF(d); /* owned by the interpreter too: never freed here */
+#else
+    visit_child(w, tp->tp_dict);
+#endif
+    visit_child(w, tp->tp_mro);
+    visit_child(w, tp->tp_bases);
+    visit_child(w, (PyObject *)tp->tp_base);
+}
+
+static void traverse_heap_type(hs_walker *w, PyTypeObject *tp)
+{
+    PyHeapTypeObject *ht = (PyHeapTypeObject *)tp;
+    visit_child(w, ht->ht_name);
+    visit_child(w, ht->ht_qualname);
+    visit_child(w, ht->ht_slots);
+}
+
+static void traverse_code(hs_walker *w, PyCodeObject *co)
+{
+    visit_child(w, co->co_consts);
+    visit_child(w, co->co_names);
+    visit_child(w, co->co_filename);
+    visit_child(w, co->co_name);
+#if PY_VERSION_HEX >= 0x030A0000
+    visit_child(w, co->co_linetable);
+#endif
+#if HS_PY311
+    visit_child(w, co->co_qualname);
+    visit_child(w, co->co_exceptiontable);
+    visit_child(w, co->co_localsplusnames);
+    visit_child(w, co->co_localspluskinds);
+#if HS_PY312
+    if (co->_co_cached) {
+        visit_child(w, co->_co_cached->_co_code);
+        visit_child(w, co->_co_cached->_co_varnames);
+        visit_child(w, co->_co_cached->_co_cellvars);
+        visit_child(w, co->_co_cached->_co_freevars);
+    }
+#else
+    visit_child(w, co->_co_code);
+#endif
+#else
+    visit_child(w, co->co_code);
+    visit_child(w, co->co_varnames);
+    visit_child(w, co->co_freevars);
+    visit_child(w, co->co_cellvars);
+#if PY_VERSION_HEX < 0x030A0000
+    visit_child(w, co->co_lnotab);
+#endif
+#endif
+}
+
+static void traverse_members(hs_walker *w, PyObject *op)
+{
+    for (PyTypeObject *t = Py_TYPE(op); t; t = t->tp_base) {
+        for (PyMemberDef *m = t->tp_members; m && m->name; m++) {
+            if (m->type == T_OBJECT || m->type == T_OBJECT_EX)
+                visit_child(w, *(PyObject **)((char *)op + m->offset));
+        }
+    }
+}
+
+static void traverse(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
+{
+    if (ti->is_heaptype_type) {
+        PyTypeObject *tp = (PyTypeObject *)op;
+        if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+            traverse_static_type(w, tp);
+            return;
+        }
+        traverse_heap_type(w, tp);
+    }
+    switch (ti->trav) {
+    case TRAV_GC:
+        if (Py_TYPE(op) == &PyDict_Type) {
+            traverse_dict(w, op); /* keys and values in one pass */
+            return;
+        }
+        if (PyObject_IS_GC(op) && Py_TYPE(op)->tp_traverse)
+            Py_TYPE(op)->tp_traverse(op, visit_cb, w);
+        if (ti->is_dict)
+            traverse_dict(w, op);
+        break;
+    case TRAV_CODE:
+        traverse_code(w, (PyCodeObject *)op);
+        break;
+    case TRAV_MEMBERS:
+        traverse_members(w, op);
+        break;
+    default:
+        break;
+    }
+}
+
+static void drain(hs_walker *w)
+{
+    while (w->nstack && !w->oom && !w->aborted) {
+        PyObject *op = w->stack[--w->nstack];
+        hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
+        if (ti)
+            traverse(w, op, ti);
+    }
+}
+
+/* ---- 5. thread frames ------------------------------------------------------- */
+
+#if HS_PY311
+static void visit_interp_frame(hs_walker *w, _PyInterpreterFrame *f)
+{
+#if HS_PY312
+    if (f->owner == FRAME_OWNED_BY_CSTACK)
+        return;
+    visit_child(w, f->f_funcobj);
+#else
+    visit_child(w, (PyObject *)f->f_func);
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject *exe = f->f_executable;
+    visit_child(w, exe);
+    PyCodeObject *co = (exe && PyCode_Check(exe)) ? (PyCodeObject *)exe : NULL;
+#else
+    PyCodeObject *co = f->f_code;
+    visit_child(w, (PyObject *)co);
+#endif
+    visit_child(w, f->f_globals);
+    visit_child(w, f->f_builtins);
+    visit_child(w, f->f_locals);
+    visit_child(w, (PyObject *)f->frame_obj);
+    if (!co || _PyFrame_IsIncomplete(f))
+        return;
+    int n = f->stacktop;
+    int maxn = co->co_nlocalsplus + co->co_stacksize;
+    if (n < 0 || n > maxn)
+        n = co->co_nlocalsplus; /* the frame is running: only its locals are settled */
+    for (int i = 0; i < n; i++)
+        visit_child(w, f->localsplus[i]);
+}
+#endif
+
+static void walk_threads(hs_walker *w)
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts; ts = PyThreadState_Next(ts)) {
+#if HS_PY311
+#if PY_VERSION_HEX >= 0x030D0000
+        _PyInterpreterFrame *f = ts->current_frame;
+#else
+        _PyInterpreterFrame *f = ts->cframe ? ts->cframe->current_frame : NULL;
+#endif
+        for (; f; f = f->previous)
+            visit_interp_frame(w, f);
+#endif
+        visit_child(w, ts->dict);
+        visit_child(w, ts->async_exc);
+        visit_child(w, ts->context);
+        drain(w);
+    }
+}
+
+/* ---- 6. the walk -------------------------------------------------------------- */
+
+static void walk_list(hs_walker *w, PyGC_Head *head)
+{
+    for (PyGC_Head *g = (PyGC_Head *)head->_gc_next; g != head && !w->oom && !w->aborted;
+         g = (PyGC_Head *)g->_gc_next) {
+        PyObject *op = (PyObject *)(g + 1);
+        hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
+        if (!ti)
+            break;
+        if (ti->owned)
+            continue;
+        /* A frame still running is a root, not a leaked object: traverse only. */
+        if (Py_IS_TYPE(op, &PyFrame_Type) && hs_frame_is_executing((PyFrameObject *)op)) {
+            traverse(w, op, ti);
+            drain(w);
+            continue;
+        }
+        w->nobjects++;
+        if (w->emit(w, op, ti) < 0) {
+            w->aborted = 1;
+            break;
+        }
+        traverse(w, op, ti);
+        drain(w);
+    }
+}
+
+int hs_walk_run(hs_walker *w, hs_emit_fn emit, void *ctx)
+{
+    static int walking;
+    if (hs_gc_collecting()) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "heapscope cannot walk the heap while the garbage collector is running "
+                        "(called from a gc callback or a finalizer run by the collector)");
+        return -1;
+    }
+    if (walking) {
+        PyErr_SetString(PyExc_RuntimeError, "heapscope: re-entrant heap walk");
+        return -1;
+    }
+    w->emit = emit;
+    w->ctx = ctx;
+    w->oom = w->aborted = 0;
+    w->nobjects = 0;
+    if (hs_visited_begin(&w->seen) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    walking = 1;
+    struct _gc_runtime_state *g = hs_gcstate();
+    for (int i = 0; i < NUM_GENERATIONS; i++)
+        walk_list(w, &g->generations[i].head);
+    walk_list(w, &g->permanent_generation.head);
+    walk_threads(w);
+    walking = 0;
+    hs_visited_end(&w->seen);
+    w->emit = NULL;
+    if (w->oom) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (w->aborted) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,64 @@
+/*
+ * walk.h -- one complete, allocation-free walk of the live Python heap.
+ *
+ * The walker emits every live object exactly once to a consumer callback,
+ * together with the per-type record (hs_typeinfo) that sizes.c and labels.c
+ * fill in.  Consumers (summary.c, the object lister in bindings.c) never see
+ * heapscope's own objects or frames still running on a thread's stack.
+ */
+#ifndef HS_WALK_H
+#define HS_WALK_H
+#include "hs_python.h"
+#include "visited.h"
+
+/* How the walker finds an object's referents. */
+enum hs_trav { TRAV_NONE, TRAV_GC, TRAV_CODE, TRAV_STATIC_TYPE, TRAV_MEMBERS };
+
+typedef struct hs_typeinfo {
+    PyTypeObject *type;
+    unsigned char trav;        /* enum hs_trav                             */
+    unsigned char size_kind;   /* enum hs_size_kind (sizes.h)              */
+    unsigned char label_kind;  /* enum hs_label_kind (labels.h)            */
+    unsigned char owned;       /* heapscope's own type: never counted      */
+    unsigned char is_dict;     /* PyDict_Check on instances                */
+    unsigned char is_heaptype_type; /* instances are heap types           */
+    Py_ssize_t basic;          /* fixed part of the size, pre-header incl. */
+    Py_ssize_t slot;           /* consumer's accumulator index, or -1      */
+} hs_typeinfo;
+
+typedef struct hs_walker hs_walker;
+/* Called once per live object. Return 0, or -1 to abort (with a C-level error code). */
+typedef int (*hs_emit_fn)(hs_walker *w, PyObject *op, hs_typeinfo *ti);
+
+struct hs_walker {
+    hs_emit_fn emit;
+    void *ctx;                  /* consumer state                          */
+    /* private */
+    hs_visited seen;
+    PyObject **stack;           /* untracked containers still to traverse  */
+    size_t nstack, capstack;
+    hs_typeinfo **tslots;       /* type -> typeinfo hash                   */
+    size_t tmask, tused;
+    hs_typeinfo *last;          /* one-entry cache                         */
+    hs_typeinfo **pool;         /* stable typeinfo storage (chunks)        */
+    size_t npool, cappool, chunk_used;
+    int oom;                    /* set when a C allocation failed          */
+    int aborted;                /* emit returned -1                        */
+    size_t nobjects;
+};
+
+/* Run one walk: returns 0, or -1 with a Python exception set. */
+int hs_walk_run(hs_walker *w, hs_emit_fn emit, void *ctx);
+/* Pause automatic collections; returns the previous state for hs_gc_resume. */
+static inline int hs_gc_pause(void) { return hs_gc_set_enabled(0); }
+static inline void hs_gc_resume(int was) { hs_gc_set_enabled(was); }
+/* Free the walker's type table after the consumer is done with it. */
+void hs_walk_release(hs_walker *w);
+/* Look up (or create) the per-type record; NULL on out-of-memory. */
+hs_typeinfo *hs_typeinfo_get(hs_walker *w, PyTypeObject *tp);
+/* Mark a type as heapscope's own: its instances are never counted or traversed. */
+int hs_own_type(PyTypeObject *tp);
+/* Module-level setup (interned names); 0 or -1 with exception. */
+int hs_walk_init(void);
+
+#endif
