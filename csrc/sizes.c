@@ -95,6 +95,10 @@ static inline Py_ssize_t int_size(PyObject *op)
     Py_ssize_t nd = Py_SIZE(op);
     if (nd < 0)
         nd = -nd;
+#if HS_PY311
+    if (nd < 1)
+        nd = 1; /* 3.11 counts the digit every int has room for, zero included */
+#endif
     return (Py_ssize_t)offsetof(PyLongObject, ob_digit) + nd * (Py_ssize_t)sizeof(digit);
 #endif
 }

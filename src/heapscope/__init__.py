@@ -24,5 +24,6 @@ if _sysconfig.get_config_var("Py_GIL_DISABLED"):
     )
 
 from heapscope import _core  # noqa: E402
+from heapscope import summary as _summary  # noqa: E402,F401  (registers the label hooks)
 
 __all__ = ["__version__"]
