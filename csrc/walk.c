@@ -52,6 +52,23 @@ static int is_owned(PyTypeObject *tp)
     return 0;
 }
 
+hs_typeinfo *hs_typeinfo_get(hs_walker *w, PyTypeObject *tp);
+
+/* A method bound to one of heapscope's own objects is heapscope's own too
+ * (e.g. the transient `tracker.print_diff` a keyword call makes on 3.9/3.10). */
+static int bound_to_owned(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
+{
+    PyObject *self = NULL;
+    if (ti->type == &PyMethod_Type)
+        self = PyMethod_GET_SELF(op);
+    else if (ti->type == &PyCFunction_Type || ti->type == &PyCMethod_Type)
+        self = PyCFunction_GET_SELF(op);
+    if (!self || PyModule_Check(self))
+        return 0;
+    hs_typeinfo *sti = hs_typeinfo_get(w, Py_TYPE(self));
+    return sti && sti->owned;
+}
+
 int hs_walk_init(void)
 {
     if (hs_sizes_init() < 0 || hs_labels_init() < 0)
@@ -151,6 +168,7 @@ hs_typeinfo *hs_typeinfo_get(hs_walker *w, PyTypeObject *tp)
     ti->owned = (unsigned char)is_owned(tp);
     ti->is_dict = (unsigned char)PyType_IsSubtype(tp, &PyDict_Type);
     ti->is_heaptype_type = (unsigned char)PyType_IsSubtype(tp, &PyType_Type);
+    ti->is_method = tp == &PyMethod_Type || tp == &PyCFunction_Type || tp == &PyCMethod_Type;
     if (ti->is_heaptype_type)
         ti->trav = TRAV_GC; /* decided per object: heap types GC, static types not */
     else if (PyType_IS_GC(tp))
@@ -221,8 +239,14 @@ static void visit_child(hs_walker *w, PyObject *op)
         return;
     }
     hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
-    if (!ti || ti->owned)
+    if (!ti || ti->owned || (ti->is_method && bound_to_owned(w, op, ti)))
         return;
+    /* A frame still running (untracked while it runs on 3.9/3.10, and when
+     * materialized on 3.11+) is a root: its referents count, it does not. */
+    if (ti->type == &PyFrame_Type && hs_frame_is_executing((PyFrameObject *)op)) {
+        push(w, op);
+        return;
+    }
     w->nobjects++;
     if (w->emit(w, op, ti) < 0) {
         w->aborted = 1;
@@ -406,6 +430,9 @@ static void walk_threads(hs_walker *w)
 #endif
         for (; f; f = f->previous)
             visit_interp_frame(w, f);
+#else
+        for (PyFrameObject *f = ts->frame; f; f = f->f_back)
+            visit_child(w, (PyObject *)f);
 #endif
         visit_child(w, ts->dict);
         visit_child(w, ts->async_exc);
@@ -424,7 +451,7 @@ static void walk_list(hs_walker *w, PyGC_Head *head)
         hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
         if (!ti)
             break;
-        if (ti->owned)
+        if (ti->owned || (ti->is_method && bound_to_owned(w, op, ti)))
             continue;
         /* A frame still running is a root, not a leaked object: traverse only. */
         if (Py_IS_TYPE(op, &PyFrame_Type) && hs_frame_is_executing((PyFrameObject *)op)) {

@@ -22,6 +22,7 @@ typedef struct hs_typeinfo {
     unsigned char owned;       /* heapscope's own type: never counted      */
     unsigned char is_dict;     /* PyDict_Check on instances                */
     unsigned char is_heaptype_type; /* instances are heap types           */
+    unsigned char is_method;   /* bound methods: owned when self is owned  */
     Py_ssize_t basic;          /* fixed part of the size, pre-header incl. */
     Py_ssize_t slot;           /* consumer's accumulator index, or -1      */
 } hs_typeinfo;

@@ -67,10 +67,14 @@ def get_diff(left, right):
 
 
 def _pp(i, base=1024):
-    """Pympler's ``util.stringutils.pp``: a size with a unit."""
+    """Pympler's ``util.stringutils.pp``: a size with a unit.
+
+    Identical text; where Pympler raises IndexError (sizes of 1024**6 bytes
+    and more, its unit list lacks PB) this stays in its largest unit.
+    """
     degree = 0
     pattern = "%4d     %s"
-    while i > base:
+    while i > base and degree < 5:
         pattern = "%7.2f %s"
         i = i / float(base)
         degree += 1
