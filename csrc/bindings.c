@@ -55,13 +55,13 @@ static PyObject *py_own_type(PyObject *Py_UNUSED(m), PyObject *tp)
     Py_RETURN_NONE;
 }
 
-static PyObject *py_set_label_hooks(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
+static PyObject *py_set_label_hooks(PyObject *Py_UNUSED(m), PyObject *module_hook)
 {
-    if (nargs != 2 || !PyCallable_Check(args[0]) || !PyCallable_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "set_label_hooks(fix, module) expects two callables");
+    if (!PyCallable_Check(module_hook)) {
+        PyErr_SetString(PyExc_TypeError, "set_label_hooks(module) expects a callable");
         return NULL;
     }
-    hs_labels_set_hooks(args[0], args[1]);
+    hs_labels_set_hooks(module_hook);
     Py_RETURN_NONE;
 }
 
@@ -76,8 +76,8 @@ static PyMethodDef core_methods[] = {
     {"label", py_label, METH_O, "label(obj) -> Pympler-style type label of obj."},
     {"sizeof", py_sizeof, METH_O, "sizeof(obj) -> size as the walk computes it (== sys.getsizeof)."},
     {"own_type", py_own_type, METH_O, "own_type(cls): instances of cls are never counted."},
-    {"set_label_hooks", (PyCFunction)(void (*)(void))py_set_label_hooks, METH_FASTCALL,
-     "set_label_hooks(fix, module): Python helpers for rare labels."},
+    {"set_label_hooks", py_set_label_hooks, METH_O,
+     "set_label_hooks(module): Python helper labelling modules without __name__."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -4,13 +4,14 @@
  * Pympler computes str(type(o)) for most objects, special-cases exact
  * functions, modules and frames by name, then strips " at 0x..." and turns
  * "<class 'x'>" into "x".  Here the common path builds the final string
- * directly; the rare labels that need the regexes or Python-level attribute
- * lookups go through two small hooks registered by heapscope.summary.
+ * directly and applies Pympler's two regexes as plain string operations;
+ * only a module without a __name__ in its dict goes through a Python hook
+ * (Pympler's getattr chain), registered by heapscope.summary.
  */
 #include "labels.h"
 
 static PyObject *str_name;
-static PyObject *hook_fix, *hook_module;
+static PyObject *hook_module;
 
 int hs_labels_init(void)
 {
@@ -18,11 +19,9 @@ int hs_labels_init(void)
     return str_name ? 0 : -1;
 }
 
-int hs_labels_set_hooks(PyObject *fix, PyObject *module)
+int hs_labels_set_hooks(PyObject *module)
 {
-    Py_XINCREF(fix);
     Py_XINCREF(module);
-    Py_XSETREF(hook_fix, fix);
     Py_XSETREF(hook_module, module);
     return 0;
 }
@@ -75,34 +74,100 @@ PyObject *hs_label_extra(PyObject *op, const hs_typeinfo *ti)
     }
 }
 
-/* Pympler's regexes, applied only where they can change something. */
+/* re.sub(' at 0x[0-9a-f]+', '', s): drop every " at 0x" followed by hex digits. */
+static PyObject *strip_addresses(PyObject *s)
+{
+    static const char pat[] = " at 0x";
+    const Py_ssize_t plen = (Py_ssize_t)sizeof(pat) - 1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), i = 0, last = 0;
+    PyObject *out = NULL;
+    while (i + plen < n) {
+        Py_ssize_t k = 0;
+        while (k < plen && PyUnicode_READ_CHAR(s, i + k) == (Py_UCS4)pat[k])
+            k++;
+        Py_ssize_t j = i + plen;
+        while (k == plen && j < n) {
+            Py_UCS4 c = PyUnicode_READ_CHAR(s, j);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+                break;
+            j++;
+        }
+        if (k < plen || j == i + plen) {
+            i++;
+            continue;
+        }
+        PyObject *part = PyUnicode_Substring(s, last, i);
+        PyObject *acc = part ? (out ? PyUnicode_Concat(out, part) : (Py_INCREF(part), part)) : NULL;
+        Py_XDECREF(part);
+        Py_XDECREF(out);
+        if (!acc)
+            return NULL;
+        out = acc;
+        last = i = j;
+    }
+    if (!out) {
+        Py_INCREF(s);
+        return s;
+    }
+    PyObject *tail = PyUnicode_Substring(s, last, n);
+    PyObject *r = tail ? PyUnicode_Concat(out, tail) : NULL;
+    Py_XDECREF(tail);
+    Py_DECREF(out);
+    return r;
+}
+
+static int starts_with(PyObject *s, const char *prefix)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    for (Py_ssize_t i = 0; prefix[i]; i++)
+        if (i >= n || PyUnicode_READ_CHAR(s, i) != (Py_UCS4)(unsigned char)prefix[i])
+            return 0;
+    return 1;
+}
+
+/* re.sub(r"^<(type|class) '(\S+)'>$", r"\2", s), "$" also before a final newline. */
+static PyObject *strip_type_repr(PyObject *s)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), start;
+    if (starts_with(s, "<class '"))
+        start = 8;
+    else if (starts_with(s, "<type '"))
+        start = 7;
+    else
+        goto keep;
+    Py_ssize_t end = n; /* exclusive end of the match */
+    if (end > 0 && PyUnicode_READ_CHAR(s, end - 1) == '\n')
+        end--;
+    if (end - start < 3 || PyUnicode_READ_CHAR(s, end - 1) != '>' || PyUnicode_READ_CHAR(s, end - 2) != '\'')
+        goto keep;
+    for (Py_ssize_t i = start; i < end - 2; i++)
+        if (Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(s, i)))
+            goto keep;
+    PyObject *inner = PyUnicode_Substring(s, start, end - 2);
+    if (!inner || end == n)
+        return inner;
+    PyObject *nl = PyUnicode_Substring(s, end, n);
+    PyObject *r = nl ? PyUnicode_Concat(inner, nl) : NULL;
+    Py_DECREF(inner);
+    Py_XDECREF(nl);
+    return r;
+keep:
+    Py_INCREF(s);
+    return s;
+}
+
+/* Pympler's two regexes: addresses out, "<class 'x'>" to "x". Steals label. */
 static PyObject *postprocess(PyObject *label)
 {
-    if (!label || !hook_fix)
-        return label;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(label);
-    int needs = n > 0 && PyUnicode_READ_CHAR(label, 0) == '<';
-    if (!needs) {
-        static PyObject *at0x;
-        if (!at0x && !(at0x = PyUnicode_InternFromString(" at 0x")))
-            return label;
-        Py_ssize_t pos = PyUnicode_Find(label, at0x, 0, n, 1);
-        if (pos == -2) {
-            PyErr_Clear();
-            return label;
-        }
-        needs = pos >= 0;
-    }
-    if (!needs)
-        return label;
-    PyObject *fixed = PyObject_CallOneArg(hook_fix, label);
-    if (!fixed || !PyUnicode_Check(fixed)) {
-        PyErr_Clear();
-        Py_XDECREF(fixed);
-        return label;
-    }
+    if (!label)
+        return NULL;
+    PyObject *a = strip_addresses(label);
     Py_DECREF(label);
-    return fixed;
+    if (!a)
+        return NULL;
+    PyObject *b = strip_type_repr(a);
+    Py_DECREF(a);
+    return b;
 }
 
 /* Label of a plain type: str(type), falling back to type.__repr__ when a

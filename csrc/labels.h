@@ -18,8 +18,8 @@ void hs_labels_classify(hs_typeinfo *ti);
 PyObject *hs_label_extra(PyObject *op, const hs_typeinfo *ti);
 /* New reference to the label string; only after the walk. NULL only on MemoryError. */
 PyObject *hs_label_make(PyTypeObject *tp, int kind, PyObject *extra);
-/* Python hooks for the rare cases: fix(label) applies Pympler's regexes,
- * module(m) labels a module without a __name__ in its dict. */
-int hs_labels_set_hooks(PyObject *fix, PyObject *module);
+/* Python hook for the one rare case: module(m) labels a module without a
+ * __name__ in its dict (Pympler's getattr chain). */
+int hs_labels_set_hooks(PyObject *module);
 
 #endif

@@ -45,7 +45,10 @@ int hs_sizes_init(void)
 void hs_sizes_classify(hs_typeinfo *ti)
 {
     PyTypeObject *tp = ti->type;
-    PyCFunction m = sizeof_meth(tp);
+    /* _PyType_Lookup readies a type that is not ready yet (C code can make
+     * instances of a static type it never readied): that allocates, so such a
+     * type gets object.__sizeof__'s formula, which is what it inherits. */
+    PyCFunction m = (tp->tp_flags & Py_TPFLAGS_READY) ? sizeof_meth(tp) : meth_object;
     int kind = SZ_DEFER;
     if (m == NULL)
         kind = SZ_DEFER;

@@ -104,3 +104,14 @@ def test_repr_verbosity_levels_match_pympler(pympler):
     for o in ({1: 2}, [1, 2], {3}, named, sys._getframe(), sys):
         for v in (0, 1, 2, 3):
             assert summary._repr(o, verbosity=v) == pympler.summary._repr(o, verbosity=v)
+
+
+@pytest.mark.parametrize("text", [
+    "<class 'a.b'>", "<class 'a b'>", "<type 'x'>", "<class 'x'>\n", "x at 0x1f2 y at 0xZZ",
+    "<Foo at 0xabc>", "<class 'q' at 0x12>", "<enum 'E'>", "plain", "<class ''>",
+    "<class 'é\u3000x'>", " at 0x", "a at 0xdeadbeef at 0x1b", "<class 'x'> trailing",
+])
+def test_c_regexes_match_pympler_on_metaclass_reprs(pympler, text):
+    meta = type("M", (type,), {"__repr__": lambda cls: text})
+    obj = meta("C", (), {})()
+    assert _core.label(obj) == pympler.summary._repr(obj) == summary._fix_label(text)

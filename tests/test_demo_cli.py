@@ -1,0 +1,219 @@
+"""``heapscope demo`` and the ``heapscope`` command line."""
+import gc
+import io
+import os
+import select
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import heapscope
+from heapscope import cli
+from heapscope.demo import WINDOW_LABEL, run_demo
+
+CALL_WRAPPER = "heapscope._idle_demo.CallWrapper"
+QUIET = 3  # the two calibration diffs and the one after Zoom Height
+
+
+def tables(text):
+    """Every table in ``text``, in order, as ``{label: (count, size text)}``."""
+    found = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.split("|")[0].strip() == "types" and lines[i + 1].startswith("="):
+            rows = {}
+            for row in lines[i + 2:]:
+                cells = [c.strip() for c in row.split(" | ")]
+                if len(cells) != 3:
+                    break
+                rows[cells[0]] = (int(cells[1]), cells[2])
+            found.append(rows)
+    return found
+
+
+def counts(table):
+    """``{label: count}`` of one parsed table."""
+    return {label: count for label, (count, _) in table.items()}
+
+
+def run_demo_to_file(path, **kwargs):
+    """Run the demo in-process writing to a real file at ``path``; (status, output).
+
+    Not a StringIO: on 3.9-3.11 a StringIO keeps every string written to it on
+    the heap until read, and those rightly show in the demo's diffs.  The full
+    collection first frees the garbage pytest left, which a young-generation
+    collection would not.
+    """
+    gc.collect()
+    with open(path, "w") as out:
+        status = run_demo(file=out, **kwargs)
+    with open(path) as f:
+        return status, f.read()
+
+
+def run_python(*args, **kwargs):
+    """Run this interpreter with ``args``; the completed process, text mode."""
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=120, **kwargs)
+
+
+def check_leaks(text, rounds, call_wrapper, methods):
+    """One table per round after the quiet ones, each with one new window,
+    one new CallWrapper and ``methods`` new bound methods."""
+    found = tables(text)
+    assert len(found) == QUIET + rounds, text
+    for table in found[QUIET:]:
+        c = counts(table)
+        assert c.get(WINDOW_LABEL) == 1, table
+        assert c.get(call_wrapper) == 1, table
+        assert c.get("method") == methods, table
+    assert "Task 1: Is there a leak?" in text
+    assert "(%s): %d after %d rounds." % (WINDOW_LABEL, rounds, rounds) in text
+
+
+def check_quiet(text):
+    """The two calibration tables and the Zoom Height one are empty."""
+    assert tables(text)[:QUIET] == [{}] * QUIET, text
+
+
+def test_tables_parser():
+    text = "  types |   # objects |   total size\n======= | =========== | ============\n"
+    assert tables(text) == [{}]
+    text += "\n   types |   # objects |   total size\n======== | =========== | ============\n"
+    text += "  method |           1 |     64     B\n    list |           0 |     32     B\nafter\n"
+    assert tables(text) == [{}, {"method": (1, "64     B"), "list": (0, "32     B")}]
+
+
+@pytest.mark.parametrize("rounds", [1, 3])
+def test_demo_leaks_one_window_per_round(rounds, tmp_path):
+    status, text = run_demo_to_file(tmp_path / "out.txt", rounds=rounds)
+    assert status == 0
+    check_leaks(text, rounds, CALL_WRAPPER, methods=1)
+
+
+def test_demo_quiet_tables_empty(tmp_path):
+    status, text = run_demo_to_file(tmp_path / "out.txt", rounds=1)
+    assert status == 0
+    check_quiet(text)
+
+
+def test_demo_to_stringio():
+    out = io.StringIO()
+    assert run_demo(file=out, rounds=2) == 0
+    leaks = tables(out.getvalue())[QUIET:]
+    assert [counts(t).get(WINDOW_LABEL) for t in leaks] == [1, 1]
+
+
+def test_demo_leak_tables_show_sizes(tmp_path):
+    _, text = run_demo_to_file(tmp_path / "out.txt", rounds=1)
+    leak = tables(text)[-1]
+    assert leak[WINDOW_LABEL][1].endswith(" B") and int(leak[WINDOW_LABEL][1].split()[0]) > 0
+
+
+def test_python_m_heapscope_demo():
+    proc = run_python("-m", "heapscope", "demo", "--rounds", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "Task 1: Is there a leak?" in proc.stdout
+    leaks = tables(proc.stdout)[QUIET:]
+    assert [counts(t).get(WINDOW_LABEL) for t in leaks] == [1, 1]
+
+
+def test_python_m_heapscope_demo_quiet_tables_empty():
+    proc = run_python("-m", "heapscope", "demo", "--rounds", "1")
+    assert proc.returncode == 0, proc.stderr
+    check_quiet(proc.stdout)
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["--version"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out == "heapscope %s\n" % heapscope.__version__
+    proc = run_python("-m", "heapscope", "--version")
+    assert (proc.returncode, proc.stdout) == (0, "heapscope %s\n" % heapscope.__version__)
+
+
+def test_no_subcommand_prints_help_and_exits_2(capsys):
+    assert cli.main([]) == 2
+    assert "demo" in capsys.readouterr().out
+    proc = run_python("-m", "heapscope")
+    assert proc.returncode == 2
+    assert proc.stdout.startswith("usage: heapscope")
+
+
+@pytest.mark.parametrize("argv", [["demo", "--rounds", "0"], ["demo", "--rounds", "x"], ["nope"]])
+def test_bad_arguments_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(argv)
+    assert e.value.code == 2
+    assert "usage: heapscope" in capsys.readouterr().err
+
+
+def test_tk_without_display(monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    out = io.StringIO()
+    assert run_demo(file=out, tk=True) == 2
+    assert out.getvalue() == ""
+    assert "no display" in capsys.readouterr().err
+
+
+def test_tk_with_unusable_display(monkeypatch, capsys):
+    pytest.importorskip("tkinter")
+    monkeypatch.setenv("DISPLAY", ":4242")
+    assert run_demo(file=io.StringIO(), tk=True) == 2
+    assert "Tk cannot start" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def xvfb_display():
+    """A fresh Xvfb server's display name (":N"); skips without Xvfb or tkinter."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("no Xvfb binary")
+    try:
+        import tkinter  # noqa: F401
+    except ImportError:
+        pytest.skip("this interpreter has no tkinter")
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    try:
+        number = b""
+        while not number.endswith(b"\n"):
+            ready, _, _ = select.select([read_end], [], [], 20)
+            chunk = os.read(read_end, 16) if ready else b""
+            if not chunk:
+                pytest.skip("Xvfb did not start")
+            number += chunk
+        yield ":" + number.decode().strip()
+    finally:
+        os.close(read_end)
+        server.terminate()
+        server.wait(10)
+
+
+def test_tk_demo_under_xvfb(xvfb_display, monkeypatch, tmp_path):
+    monkeypatch.setenv("DISPLAY", xvfb_display)
+    status, text = run_demo_to_file(tmp_path / "out.txt", rounds=2, tk=True)
+    assert status == 0
+    # tkinter registers CallWrapper(...).__call__: two bound methods per round.
+    check_leaks(text, 2, "tkinter.CallWrapper", methods=2)
+    assert "real Tk menu" in text
+
+
+def test_tk_demo_quiet_tables_empty(xvfb_display, monkeypatch, tmp_path):
+    monkeypatch.setenv("DISPLAY", xvfb_display)
+    status, text = run_demo_to_file(tmp_path / "out.txt", rounds=1, tk=True)
+    assert status == 0
+    check_quiet(text)
+
+
+def test_tk_command_line_under_xvfb(xvfb_display):
+    proc = run_python("-m", "heapscope", "demo", "--tk", "--rounds", "1", env=dict(os.environ, DISPLAY=xvfb_display))
+    assert proc.returncode == 0, proc.stderr
+    assert counts(tables(proc.stdout)[-1]).get("tkinter.CallWrapper") == 1
