@@ -14,8 +14,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define ADDR_BITS 47
-#define GRANULE_SHIFT 4
+#define ADDR_BITS HS_ADDR_BITS
+#define GRANULE_SHIFT HS_GRANULE_SHIFT
 #define NWORDS (((uintptr_t)1 << (ADDR_BITS - GRANULE_SHIFT)) / 64)
 
 static uint64_t *bitmap;       /* process-wide reservation, reused by every walk */
@@ -96,23 +96,8 @@ void hs_visited_end(hs_visited *v)
     v->bits = NULL;
 }
 
-int hs_visited_test_and_set(hs_visited *v, const void *addr)
+int hs_visited_hash_test_and_set(hs_visited *v, uintptr_t a)
 {
-    uintptr_t a = (uintptr_t)addr;
-    if (v->bits && (a >> ADDR_BITS) == 0) {
-        uintptr_t g = a >> GRANULE_SHIFT;
-        size_t w = g >> 6;
-        uint64_t m = (uint64_t)1 << (g & 63);
-        uint64_t old = v->bits[w];
-        if (old & m)
-            return 1;
-        v->bits[w] = old | m;
-        if (w < v->touched_lo)
-            v->touched_lo = w;
-        if (w > v->touched_hi)
-            v->touched_hi = w;
-        return 0;
-    }
     if (!v->slots || (v->used + 1) * 2 > v->mask + 1) {
         if (hash_grow(v) < 0)
             return -1;

@@ -23,7 +23,31 @@ typedef struct {
 int hs_visited_begin(hs_visited *v);
 /* Forget every address and give the touched memory back. */
 void hs_visited_end(hs_visited *v);
+/* Slow path of hs_visited_test_and_set: the hash set. */
+int hs_visited_hash_test_and_set(hs_visited *v, uintptr_t addr);
+
+#define HS_ADDR_BITS 47
+#define HS_GRANULE_SHIFT 4
+
 /* Mark addr; returns 1 if it was already marked, 0 if newly marked, -1 on OOM. */
-int hs_visited_test_and_set(hs_visited *v, const void *addr);
+static inline int hs_visited_test_and_set(hs_visited *v, const void *addr)
+{
+    uintptr_t a = (uintptr_t)addr;
+    if (v->bits && (a >> HS_ADDR_BITS) == 0) {
+        uintptr_t g = a >> HS_GRANULE_SHIFT;
+        size_t w = g >> 6;
+        uint64_t m = (uint64_t)1 << (g & 63);
+        uint64_t old = v->bits[w];
+        if (old & m)
+            return 1;
+        v->bits[w] = old | m;
+        if (w < v->touched_lo)
+            v->touched_lo = w;
+        if (w > v->touched_hi)
+            v->touched_hi = w;
+        return 0;
+    }
+    return hs_visited_hash_test_and_set(v, a);
+}
 
 #endif

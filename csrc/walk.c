@@ -52,8 +52,6 @@ static int is_owned(PyTypeObject *tp)
     return 0;
 }
 
-hs_typeinfo *hs_typeinfo_get(hs_walker *w, PyTypeObject *tp);
-
 /* A method bound to one of heapscope's own objects is heapscope's own too
  * (e.g. the transient `tracker.print_diff` a keyword call makes on 3.9/3.10). */
 static int bound_to_owned(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
@@ -146,16 +144,14 @@ static int table_insert(hs_walker *w, hs_typeinfo *ti)
 
 static void visit_child(hs_walker *w, PyObject *op);
 
-hs_typeinfo *hs_typeinfo_get(hs_walker *w, PyTypeObject *tp)
+hs_typeinfo *hs_typeinfo_slow(hs_walker *w, PyTypeObject *tp)
 {
-    if (w->last && w->last->type == tp)
-        return w->last;
     if (w->tslots) {
         size_t j = hash_type(tp) & w->tmask;
         hs_typeinfo *t;
         while ((t = w->tslots[j]) != NULL) {
             if (t->type == tp)
-                return w->last = t;
+                return w->tcache[HS_TCACHE_INDEX(tp)] = t;
             j = (j + 1) & w->tmask;
         }
     }
@@ -169,6 +165,7 @@ hs_typeinfo *hs_typeinfo_get(hs_walker *w, PyTypeObject *tp)
     ti->is_dict = (unsigned char)PyType_IsSubtype(tp, &PyDict_Type);
     ti->is_heaptype_type = (unsigned char)PyType_IsSubtype(tp, &PyType_Type);
     ti->is_method = tp == &PyMethod_Type || tp == &PyCFunction_Type || tp == &PyCMethod_Type;
+    ti->gc = PyType_IS_GC(tp) ? (tp->tp_is_gc ? 2 : 1) : 0;
     if (ti->is_heaptype_type)
         ti->trav = TRAV_GC; /* decided per object: heap types GC, static types not */
     else if (PyType_IS_GC(tp))
@@ -182,9 +179,10 @@ hs_typeinfo *hs_typeinfo_get(hs_walker *w, PyTypeObject *tp)
     hs_sizes_classify(ti);
     hs_labels_classify(ti);
     /* Static types are reachable only through Py_TYPE(op): reach them here. */
+    w->tcache[HS_TCACHE_INDEX(tp)] = ti;
     if (w->emit)
         visit_child(w, (PyObject *)tp);
-    return w->last = ti;
+    return ti;
 }
 
 void hs_walk_release(hs_walker *w)
@@ -198,7 +196,7 @@ void hs_walk_release(hs_walker *w)
     w->tslots = NULL;
     w->stack = NULL;
     w->npool = w->cappool = w->tused = w->tmask = w->nstack = w->capstack = 0;
-    w->last = NULL;
+    memset(w->tcache, 0, sizeof(w->tcache));
 }
 
 /* ---- 3. visiting children ------------------------------------------------ */
@@ -224,13 +222,22 @@ static int needs_traversal(PyObject *op, const hs_typeinfo *ti)
     return ti->trav != TRAV_NONE || ti->is_heaptype_type || ti->is_dict;
 }
 
-/* A referent was reached: tracked objects are emitted from the GC lists, so
- * only untracked ones are recorded here, once each. */
+static inline int tracked(PyObject *op, const hs_typeinfo *ti)
+{
+    if (ti->gc == 0)
+        return 0;
+    if (ti->gc == 2 && !Py_TYPE(op)->tp_is_gc(op))
+        return 0;
+    return ((PyGC_Head *)op - 1)->_gc_next != 0;
+}
+
+/* A referent was reached.  The seen-bit is tested before the object is touched,
+ * so a second reference costs no memory access to the object.  Tracked objects
+ * are only marked (the GC lists emit them); untracked ones are emitted here,
+ * once, and queued when they have referents of their own. */
 static void visit_child(hs_walker *w, PyObject *op)
 {
     if (op == NULL || w->oom || w->aborted)
-        return;
-    if (hs_is_tracked(op))
         return;
     int seen = hs_visited_test_and_set(&w->seen, op);
     if (seen != 0) {
@@ -239,7 +246,7 @@ static void visit_child(hs_walker *w, PyObject *op)
         return;
     }
     hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
-    if (!ti || ti->owned || (ti->is_method && bound_to_owned(w, op, ti)))
+    if (!ti || tracked(op, ti) || ti->owned || (ti->is_method && bound_to_owned(w, op, ti)))
         return;
     /* A frame still running (untracked while it runs on 3.9/3.10, and when
      * materialized on 3.11+) is a root: its referents count, it does not. */
@@ -357,6 +364,17 @@ static void traverse(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
             traverse_dict(w, op); /* keys and values in one pass */
             return;
         }
+        if (Py_TYPE(op) == &PyList_Type || Py_TYPE(op) == &PyTuple_Type) {
+            PyObject **items = Py_TYPE(op) == &PyList_Type ? ((PyListObject *)op)->ob_item
+                                                            : ((PyTupleObject *)op)->ob_item;
+            Py_ssize_t n = Py_SIZE(op);
+            for (Py_ssize_t i = 0; i < n; i++) {
+                if (i + 8 < n && items[i + 8])
+                    __builtin_prefetch(items[i + 8]);
+                visit_child(w, items[i]);
+            }
+            return;
+        }
         if (PyObject_IS_GC(op) && Py_TYPE(op)->tp_traverse)
             Py_TYPE(op)->tp_traverse(op, visit_cb, w);
         if (ti->is_dict)
@@ -465,7 +483,8 @@ static void walk_list(hs_walker *w, PyGC_Head *head)
             break;
         }
         traverse(w, op, ti);
-        drain(w);
+        if (w->nstack)
+            drain(w);
     }
 }
 

@@ -23,6 +23,7 @@ typedef struct hs_typeinfo {
     unsigned char is_dict;     /* PyDict_Check on instances                */
     unsigned char is_heaptype_type; /* instances are heap types           */
     unsigned char is_method;   /* bound methods: owned when self is owned  */
+    unsigned char gc;          /* 0 never GC, 1 GC, 2 decided per object   */
     Py_ssize_t basic;          /* fixed part of the size, pre-header incl. */
     Py_ssize_t slot;           /* consumer's accumulator index, or -1      */
 } hs_typeinfo;
@@ -40,7 +41,7 @@ struct hs_walker {
     size_t nstack, capstack;
     hs_typeinfo **tslots;       /* type -> typeinfo hash                   */
     size_t tmask, tused;
-    hs_typeinfo *last;          /* one-entry cache                         */
+    hs_typeinfo *tcache[256];   /* direct-mapped type -> typeinfo cache    */
     hs_typeinfo **pool;         /* stable typeinfo storage (chunks)        */
     size_t npool, cappool, chunk_used;
     int oom;                    /* set when a C allocation failed          */
@@ -55,8 +56,19 @@ static inline int hs_gc_pause(void) { return hs_gc_set_enabled(0); }
 static inline void hs_gc_resume(int was) { hs_gc_set_enabled(was); }
 /* Free the walker's type table after the consumer is done with it. */
 void hs_walk_release(hs_walker *w);
+/* Create the per-type record on a cache miss; NULL on out-of-memory. */
+hs_typeinfo *hs_typeinfo_slow(hs_walker *w, PyTypeObject *tp);
+
+#define HS_TCACHE_INDEX(tp) (((uintptr_t)(tp) >> 5) & 255)
+
 /* Look up (or create) the per-type record; NULL on out-of-memory. */
-hs_typeinfo *hs_typeinfo_get(hs_walker *w, PyTypeObject *tp);
+static inline hs_typeinfo *hs_typeinfo_get(hs_walker *w, PyTypeObject *tp)
+{
+    hs_typeinfo *t = w->tcache[HS_TCACHE_INDEX(tp)];
+    if (t && t->type == tp)
+        return t;
+    return hs_typeinfo_slow(w, tp);
+}
 /* Mark a type as heapscope's own: its instances are never counted or traversed. */
 int hs_own_type(PyTypeObject *tp);
 /* Module-level setup (interned names); 0 or -1 with exception. */
