@@ -9,6 +9,7 @@
  * (Pympler's getattr chain), registered by heapscope.summary.
  */
 #include "labels.h"
+#include <string.h>
 
 static PyObject *str_name;
 static PyObject *hook_module;
@@ -78,9 +79,19 @@ PyObject *hs_label_extra(PyObject *op, const hs_typeinfo *ti)
 static PyObject *strip_addresses(PyObject *s)
 {
     static const char pat[] = " at 0x";
+    static PyObject *needle;
     const Py_ssize_t plen = (Py_ssize_t)sizeof(pat) - 1;
     Py_ssize_t n = PyUnicode_GET_LENGTH(s), i = 0, last = 0;
     PyObject *out = NULL;
+    if (!needle && !(needle = PyUnicode_InternFromString(pat)))
+        return NULL;
+    i = PyUnicode_Find(s, needle, 0, n, 1); /* the common case: nothing to strip */
+    if (i == -2)
+        return NULL;
+    if (i < 0) {
+        Py_INCREF(s);
+        return s;
+    }
     while (i + plen < n) {
         Py_ssize_t k = 0;
         while (k < plen && PyUnicode_READ_CHAR(s, i + k) == (Py_UCS4)pat[k])
@@ -186,7 +197,99 @@ static PyObject *type_label(PyTypeObject *tp)
     return PyUnicode_FromFormat("<class '%s'>", tp->tp_name);
 }
 
+/* ---- label cache ----------------------------------------------------------
+ * Most labels are the same from one walk to the next, so the strings are kept
+ * across walks in a direct-mapped table.  It holds references only to its own
+ * label strings, never to the types or names it is keyed on, so every hit is
+ * validated: a type by its version tag and qualname (both change when the type
+ * does, and a new type at a reused address gets a new tag), a function label by
+ * comparing the name's characters with the label's. */
+
+#define LCACHE_SIZE 8192
+
+typedef struct {
+    const void *key;
+    const void *key2;
+    unsigned int tag;
+    int kind;
+    PyObject *label;
+} lcache_entry;
+
+static lcache_entry lcache[LCACHE_SIZE];
+
+static lcache_entry *lcache_slot(const void *key, int kind)
+{
+    uintptr_t h = ((uintptr_t)key >> 4) * 0x9E3779B97F4A7C15ULL + (uintptr_t)kind;
+    return &lcache[(h >> 40) & (LCACHE_SIZE - 1)];
+}
+
+static void lcache_put(lcache_entry *e, const void *key, const void *key2, unsigned int tag, int kind,
+                       PyObject *label)
+{
+    Py_INCREF(label);
+    Py_XSETREF(e->label, label);
+    e->key = key;
+    e->key2 = key2;
+    e->tag = tag;
+    e->kind = kind;
+}
+
+/* Types whose label is plain type.__repr__ output, stable while the version tag is. */
+static int type_label_cacheable(PyTypeObject *tp)
+{
+    PyTypeObject *meta = Py_TYPE(tp);
+    return tp->tp_version_tag != 0 && meta->tp_repr == PyType_Type.tp_repr &&
+           meta->tp_str == PyType_Type.tp_str;
+}
+
+static const void *type_key2(PyTypeObject *tp)
+{
+    return (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) ? (const void *)((PyHeapTypeObject *)tp)->ht_qualname
+                                                : (const void *)tp->tp_name;
+}
+
+/* "function (" + name + ")", checked against the name's characters. */
+static int function_label_matches(PyObject *label, PyObject *name)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(name);
+    if (!PyUnicode_Check(name) || PyUnicode_GET_LENGTH(label) != n + 11 ||
+        PyUnicode_KIND(label) != PyUnicode_KIND(name))
+        return 0;
+    int kind = PyUnicode_KIND(name);
+    return memcmp((char *)PyUnicode_DATA(label) + 10 * kind, PyUnicode_DATA(name), (size_t)(n * kind)) == 0;
+}
+
+static PyObject *label_make_uncached(PyTypeObject *tp, int kind, PyObject *extra);
+
 PyObject *hs_label_make(PyTypeObject *tp, int kind, PyObject *extra)
+{
+    if (kind == LABEL_TYPE && type_label_cacheable(tp)) {
+        lcache_entry *e = lcache_slot(tp, kind);
+        if (e->label && e->key == tp && e->kind == kind && e->tag == tp->tp_version_tag &&
+            e->key2 == type_key2(tp)) {
+            Py_INCREF(e->label);
+            return e->label;
+        }
+        PyObject *r = label_make_uncached(tp, kind, extra);
+        if (r && type_label_cacheable(tp))
+            lcache_put(e, tp, type_key2(tp), tp->tp_version_tag, kind, r);
+        return r;
+    }
+    if (kind == LABEL_FUNCTION && extra && PyUnicode_Check(extra)) {
+        lcache_entry *e = lcache_slot(extra, kind);
+        if (e->label && e->key == extra && e->kind == kind && function_label_matches(e->label, extra)) {
+            Py_INCREF(e->label);
+            return e->label;
+        }
+        PyObject *r = label_make_uncached(tp, kind, extra);
+        if (r && function_label_matches(r, extra))
+            lcache_put(e, extra, NULL, 0, kind, r);
+        return r;
+    }
+    return label_make_uncached(tp, kind, extra);
+}
+
+static PyObject *label_make_uncached(PyTypeObject *tp, int kind, PyObject *extra)
 {
     PyObject *r = NULL;
     switch (kind) {

@@ -12,7 +12,7 @@
 
 static PyObject *str_sizeof;
 static PyCFunction meth_object, meth_list, meth_dict, meth_set, meth_frozenset,
-    meth_str, meth_int, meth_bytearray;
+    meth_str, meth_int, meth_bytearray, meth_code;
 
 static PyCFunction sizeof_meth(PyTypeObject *tp)
 {
@@ -35,6 +35,9 @@ int hs_sizes_init(void)
     meth_str = sizeof_meth(&PyUnicode_Type);
     meth_int = sizeof_meth(&PyLong_Type);
     meth_bytearray = sizeof_meth(&PyByteArray_Type);
+#if HS_PY311
+    meth_code = sizeof_meth(&PyCode_Type); /* before 3.11 code size has caches: deferred */
+#endif
     if (!meth_object || !meth_list || !meth_dict || !meth_set || !meth_str || !meth_int) {
         PyErr_SetString(PyExc_ImportError, "heapscope: unexpected __sizeof__ layout");
         return -1;
@@ -66,6 +69,8 @@ void hs_sizes_classify(hs_typeinfo *ti)
         kind = SZ_INT;
     else if (m == meth_bytearray)
         kind = SZ_BYTEARRAY;
+    else if (meth_code && m == meth_code)
+        kind = SZ_CODE;
     /* Objects whose GC-ness is decided per object (types) need sys.getsizeof. */
     if (tp->tp_is_gc != NULL)
         kind = SZ_DEFER;

@@ -13,6 +13,7 @@
 enum hs_size_kind {
     SZ_BASIC,      /* object.__sizeof__: basicsize + |ob_size| * itemsize       */
     SZ_LIST, SZ_DICT, SZ_SET, SZ_STR, SZ_INT, SZ_BYTEARRAY,
+    SZ_CODE,       /* 3.11+: variable size rounded to a pointer, unless co_extra */
     SZ_DEFER       /* anything else: call __sizeof__ after the walk             */
 };
 
@@ -89,6 +90,14 @@ static inline Py_ssize_t hs_size_fast(PyObject *op, const hs_typeinfo *ti)
         return int_size(op) + pre;
     case SZ_BYTEARRAY:
         return ti->basic + ((PyByteArrayObject *)op)->ob_alloc;
+#if HS_PY311
+    case SZ_CODE: {
+        if (((PyCodeObject *)op)->co_extra != NULL)
+            return -1;
+        size_t r = (size_t)(tp->tp_basicsize + Py_SIZE(op) * tp->tp_itemsize);
+        return (Py_ssize_t)((r + sizeof(void *) - 1) & ~(sizeof(void *) - 1)) + pre;
+    }
+#endif
     default:
         return -1;
     }
