@@ -37,6 +37,8 @@ struct hs_walker {
     void *ctx;                  /* consumer state                          */
     /* private */
     hs_visited seen;
+    PyObject *ring[32];         /* referents waiting for their prefetch    */
+    unsigned rhead, rtail;
     PyObject **stack;           /* untracked containers still to traverse  */
     size_t nstack, capstack;
     hs_typeinfo **tslots;       /* type -> typeinfo hash                   */
