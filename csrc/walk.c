@@ -4,13 +4,15 @@
  * Sections:
  *   1. owned types          heapscope's own types, whose instances are invisible
  *   2. type table           per-walk hs_typeinfo records (classification cache)
- *   3. visiting children    dedupe, emit, and queue untracked containers
+ *   3. visiting children    dedupe, emit, and queue untracked containers;
+ *                           a prefetch ring hides the cache misses
  *   4. traversal            tp_traverse plus what it leaves out: dict keys,
  *                           static types, heap-type names, code objects,
  *                           T_OBJECT members of non-GC types
- *   5. thread frames        locals of frames running on every thread (3.11+)
+ *   5. thread frames        locals of frames running on every thread
+ *                           (interpreter frames on 3.11+, frame objects before)
  *   6. the walk             GC lists (all generations and the permanent one),
- *                           closure, safety checks, GC disabled throughout
+ *                           closure, refusal during a collection
  *
  * Tracked objects are emitted from the GC lists, untracked ones the first time
  * they are reached (the visited set dedupes them), so each object is emitted
