@@ -20,7 +20,7 @@ enum hs_size_kind {
 int hs_sizes_init(void);
 void hs_sizes_classify(hs_typeinfo *ti);
 /* Size without calling any Python code, or -1 when the object must be deferred. */
-static inline Py_ssize_t hs_size_fast(PyObject *op, const hs_typeinfo *ti);
+static inline __attribute__((always_inline)) Py_ssize_t hs_size_fast(PyObject *op, const hs_typeinfo *ti);
 /* sys.getsizeof(op) for an object held strongly; never fails: a raising or
  * nonsensical __sizeof__ counts as the basic size (tp_basicsize + pre-header). */
 Py_ssize_t hs_size_slow(PyObject *op);
@@ -60,7 +60,7 @@ static inline Py_ssize_t int_size(PyObject *op)
 #endif
 }
 
-static inline Py_ssize_t hs_size_fast(PyObject *op, const hs_typeinfo *ti)
+static inline __attribute__((always_inline)) Py_ssize_t hs_size_fast(PyObject *op, const hs_typeinfo *ti)
 {
     PyTypeObject *tp = ti->type;
     Py_ssize_t pre = ti->basic - tp->tp_basicsize;

@@ -168,6 +168,7 @@ hs_typeinfo *hs_typeinfo_slow(hs_walker *w, PyTypeObject *tp)
     ti->is_heaptype_type = (unsigned char)PyType_IsSubtype(tp, &PyType_Type);
     ti->is_method = tp == &PyMethod_Type || tp == &PyCFunction_Type || tp == &PyCMethod_Type;
     ti->gc = PyType_IS_GC(tp) ? (tp->tp_is_gc ? 2 : 1) : 0;
+    ti->special = ti->owned || ti->is_method || tp == &PyFrame_Type;
     if (ti->is_heaptype_type)
         ti->trav = TRAV_GC; /* decided per object: heap types GC, static types not */
     else if (PyType_IS_GC(tp))
@@ -248,13 +249,17 @@ static void visit_child(hs_walker *w, PyObject *op)
         return;
     }
     hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
-    if (!ti || tracked(op, ti) || ti->owned || (ti->is_method && bound_to_owned(w, op, ti)))
+    if (!ti || tracked(op, ti))
         return;
-    /* A frame still running (untracked while it runs on 3.9/3.10, and when
-     * materialized on 3.11+) is a root: its referents count, it does not. */
-    if (ti->type == &PyFrame_Type && hs_frame_is_executing((PyFrameObject *)op)) {
-        push(w, op);
-        return;
+    if (ti->special) {
+        if (ti->owned || (ti->is_method && bound_to_owned(w, op, ti)))
+            return;
+        /* A frame still running (untracked while it runs on 3.9/3.10, and when
+         * materialized on 3.11+) is a root: its referents count, it does not. */
+        if (ti->type == &PyFrame_Type && hs_frame_is_executing((PyFrameObject *)op)) {
+            push(w, op);
+            return;
+        }
     }
     w->nobjects++;
     if (w->emit(w, op, ti) < 0) {
@@ -511,13 +516,15 @@ static void walk_list(hs_walker *w, PyGC_Head *head)
         hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
         if (!ti)
             break;
-        if (ti->owned || (ti->is_method && bound_to_owned(w, op, ti)))
-            continue;
-        /* A frame still running is a root, not a leaked object: traverse only. */
-        if (Py_IS_TYPE(op, &PyFrame_Type) && hs_frame_is_executing((PyFrameObject *)op)) {
-            traverse(w, op, ti);
-            drain(w);
-            continue;
+        if (ti->special) {
+            if (ti->owned || (ti->is_method && bound_to_owned(w, op, ti)))
+                continue;
+            /* A frame still running is a root, not a leaked object: traverse only. */
+            if (ti->type == &PyFrame_Type && hs_frame_is_executing((PyFrameObject *)op)) {
+                traverse(w, op, ti);
+                drain(w);
+                continue;
+            }
         }
         w->nobjects++;
         if (w->emit(w, op, ti) < 0) {

@@ -24,6 +24,7 @@ typedef struct hs_typeinfo {
     unsigned char is_heaptype_type; /* instances are heap types           */
     unsigned char is_method;   /* bound methods: owned when self is owned  */
     unsigned char gc;          /* 0 never GC, 1 GC, 2 decided per object   */
+    unsigned char special;     /* owned, is_method or frame: the slow path */
     Py_ssize_t basic;          /* fixed part of the size, pre-header incl. */
     Py_ssize_t slot;           /* consumer's accumulator index, or -1      */
 } hs_typeinfo;
