@@ -75,6 +75,17 @@ PyObject *hs_label_extra(PyObject *op, const hs_typeinfo *ti)
     }
 }
 
+/* head + s[from:to] as a new reference; head may be NULL (then just the slice). */
+static PyObject *append_slice(PyObject *head, PyObject *s, Py_ssize_t from, Py_ssize_t to)
+{
+    PyObject *part = PyUnicode_Substring(s, from, to);
+    if (!part || !head)
+        return part;
+    PyObject *r = PyUnicode_Concat(head, part);
+    Py_DECREF(part);
+    return r;
+}
+
 /* re.sub(' at 0x[0-9a-f]+', '', s): drop every " at 0x" followed by hex digits. */
 static PyObject *strip_addresses(PyObject *s)
 {
@@ -107,9 +118,7 @@ static PyObject *strip_addresses(PyObject *s)
             i++;
             continue;
         }
-        PyObject *part = PyUnicode_Substring(s, last, i);
-        PyObject *acc = part ? (out ? PyUnicode_Concat(out, part) : (Py_INCREF(part), part)) : NULL;
-        Py_XDECREF(part);
+        PyObject *acc = append_slice(out, s, last, i);
         Py_XDECREF(out);
         if (!acc)
             return NULL;
@@ -120,9 +129,7 @@ static PyObject *strip_addresses(PyObject *s)
         Py_INCREF(s);
         return s;
     }
-    PyObject *tail = PyUnicode_Substring(s, last, n);
-    PyObject *r = tail ? PyUnicode_Concat(out, tail) : NULL;
-    Py_XDECREF(tail);
+    PyObject *r = append_slice(out, s, last, n);
     Py_DECREF(out);
     return r;
 }
@@ -157,10 +164,8 @@ static PyObject *strip_type_repr(PyObject *s)
     PyObject *inner = PyUnicode_Substring(s, start, end - 2);
     if (!inner || end == n)
         return inner;
-    PyObject *nl = PyUnicode_Substring(s, end, n);
-    PyObject *r = nl ? PyUnicode_Concat(inner, nl) : NULL;
+    PyObject *r = append_slice(inner, s, end, n); /* the newline "$" let through */
     Py_DECREF(inner);
-    Py_XDECREF(nl);
     return r;
 keep:
     Py_INCREF(s);
