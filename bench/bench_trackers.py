@@ -79,7 +79,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     keep = heap.build(heap.parse_size(args.size))
-    print("heap: %s units of 6 objects" % args.size)
+    print("heap: %s objects (units of 6)" % args.size)
     rows = {}
     rows.update(store_summary_case(args.repeat, not args.no_anchors))
     rows.update(object_tracker_case(args.repeat, not args.no_anchors))
@@ -92,7 +92,7 @@ def main(argv=None):
     del keep
 
     keep = heap.build(heap.parse_size(args.hs_size))
-    print("heap: %s units of 6 objects (heapscope only)" % args.hs_size)
+    print("heap: %s objects (units of 6), heapscope only" % args.hs_size)
     big = store_summary_case(args.repeat, False)
     big.update(object_tracker_case(args.repeat, False))
     for k, v in big.items():
