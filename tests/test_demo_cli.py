@@ -69,7 +69,7 @@ def check_leaks(text, rounds, call_wrapper, methods):
         assert c.get(call_wrapper) == 1, table
         assert c.get("method") == methods, table
     assert "Task 1: Is there a leak?" in text
-    assert "(%s): %d after %d rounds." % (WINDOW_LABEL, rounds, rounds) in text
+    assert "(%s): %d after %d round%s." % (WINDOW_LABEL, rounds, rounds, "" if rounds == 1 else "s") in text
 
 
 def check_quiet(text):

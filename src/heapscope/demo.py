@@ -80,9 +80,9 @@ def run_demo(file=None, rounds=3, tk=False):
         _say(
             out,
             "Yes, there is a leak: each open and close of the Path Browser leaves its window\n"
-            "alive (%s): %d after %d rounds.\n"
+            "alive (%s): %d after %d round%s.\n"
             "Task 2 (What objects leak?) and Task 3 (Where does it leak?) come in later versions."
-            % (WINDOW_LABEL, leaked, rounds),
+            % (WINDOW_LABEL, leaked, rounds, "" if rounds == 1 else "s"),
         )
     finally:
         if root is not None:
