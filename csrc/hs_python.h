@@ -61,11 +61,6 @@ static inline int hs_gc_set_enabled(int on)
     return old;
 }
 
-static inline int hs_is_tracked(PyObject *op)
-{
-    return PyObject_IS_GC(op) && ((PyGC_Head *)op - 1)->_gc_next != 0;
-}
-
 /* Bytes sys.getsizeof adds in front of the object (GC head, managed dict/weakref). */
 static inline Py_ssize_t hs_type_preheader(PyTypeObject *tp)
 {

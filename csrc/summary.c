@@ -279,6 +279,15 @@ static PyObject *summary_rows(SummaryObject *s, PyObject *Py_UNUSED(ignored))
     return out;
 }
 
+/* Append [label, n, size] to out; 0, or -1 with an exception set. */
+static int append_row(PyObject *out, PyObject *label, Py_ssize_t n, Py_ssize_t size)
+{
+    PyObject *r = row_list(label, n, size);
+    int rc = r ? PyList_Append(out, r) : -1;
+    Py_XDECREF(r);
+    return rc;
+}
+
 /* Pympler's get_diff(old, self): rows present on both sides give the
  * difference (zeros kept), rows on one side only give +/- their values. */
 static PyObject *summary_diff(SummaryObject *s, PyObject *arg)
@@ -316,24 +325,16 @@ static PyObject *summary_diff(SummaryObject *s, PyObject *arg)
             free(matched);
             goto fail;
         }
-        PyObject *r = row_list(s->labels[i], dn, ds);
-        if (!r || PyList_Append(out, r) < 0) {
-            Py_XDECREF(r);
+        if (append_row(out, s->labels[i], dn, ds) < 0) {
             free(matched);
             goto fail;
         }
-        Py_DECREF(r);
     }
     for (Py_ssize_t j = 0; j < old->n; j++) {
-        if (matched[j])
-            continue;
-        PyObject *r = row_list(old->labels[j], -old->counts[j], -old->sizes[j]);
-        if (!r || PyList_Append(out, r) < 0) {
-            Py_XDECREF(r);
+        if (!matched[j] && append_row(out, old->labels[j], -old->counts[j], -old->sizes[j]) < 0) {
             free(matched);
             goto fail;
         }
-        Py_DECREF(r);
     }
     free(matched);
     Py_DECREF(index);

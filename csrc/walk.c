@@ -165,11 +165,11 @@ hs_typeinfo *hs_typeinfo_slow(hs_walker *w, PyTypeObject *tp)
     ti->slot = -1;
     ti->owned = (unsigned char)is_owned(tp);
     ti->is_dict = (unsigned char)PyType_IsSubtype(tp, &PyDict_Type);
-    ti->is_heaptype_type = (unsigned char)PyType_IsSubtype(tp, &PyType_Type);
+    ti->is_type = (unsigned char)PyType_IsSubtype(tp, &PyType_Type);
     ti->is_method = tp == &PyMethod_Type || tp == &PyCFunction_Type || tp == &PyCMethod_Type;
     ti->gc = PyType_IS_GC(tp) ? (tp->tp_is_gc ? 2 : 1) : 0;
     ti->special = ti->owned || ti->is_method || tp == &PyFrame_Type;
-    if (ti->is_heaptype_type)
+    if (ti->is_type)
         ti->trav = TRAV_GC; /* decided per object: heap types GC, static types not */
     else if (PyType_IS_GC(tp))
         ti->trav = TRAV_GC;
@@ -219,10 +219,9 @@ static void push(hs_walker *w, PyObject *op)
     w->stack[w->nstack++] = op;
 }
 
-static int needs_traversal(PyObject *op, const hs_typeinfo *ti)
+static int needs_traversal(const hs_typeinfo *ti)
 {
-    (void)op;
-    return ti->trav != TRAV_NONE || ti->is_heaptype_type || ti->is_dict;
+    return ti->trav != TRAV_NONE || ti->is_type || ti->is_dict;
 }
 
 static inline int tracked(PyObject *op, const hs_typeinfo *ti)
@@ -266,7 +265,7 @@ static void visit_child(hs_walker *w, PyObject *op)
         w->aborted = 1;
         return;
     }
-    if (needs_traversal(op, ti))
+    if (needs_traversal(ti))
         push(w, op);
 }
 
@@ -375,7 +374,7 @@ static void traverse_members(hs_walker *w, PyObject *op)
 
 static void traverse(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
 {
-    if (ti->is_heaptype_type) {
+    if (ti->is_type) {
         PyTypeObject *tp = (PyTypeObject *)op;
         if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
             traverse_static_type(w, tp);

@@ -21,7 +21,7 @@ typedef struct hs_typeinfo {
     unsigned char label_kind;  /* enum hs_label_kind (labels.h)            */
     unsigned char owned;       /* heapscope's own type: never counted      */
     unsigned char is_dict;     /* PyDict_Check on instances                */
-    unsigned char is_heaptype_type; /* instances are heap types           */
+    unsigned char is_type;     /* instances are types (heap or static)     */
     unsigned char is_method;   /* bound methods: owned when self is owned  */
     unsigned char gc;          /* 0 never GC, 1 GC, 2 decided per object   */
     unsigned char special;     /* owned, is_method or frame: the slow path */

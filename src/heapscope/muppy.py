@@ -7,7 +7,6 @@ constants, and the locals of frames running on every thread.  Frames still
 running are not listed (``include_frames=True`` adds the caller's stack, as
 Pympler does), and heapscope's own bookkeeping never is.
 """
-import builtins
 import gc
 import sys
 
@@ -90,5 +89,3 @@ def ignore_object(obj):
     """Pympler's frame filter (kept for compatibility)."""
     return isinstance(obj, type(sys._getframe()))
 
-
-_builtin_filter = builtins.filter
