@@ -6,15 +6,34 @@
 #include "summary.h"
 #include "objects.h"
 #include "labels.h"
+#include "snapshot.h"
 
-static PyObject *py_summarize_heap(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+static PyObject *py_summarize_heap(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
 {
-    return hs_summary_of_heap();
+    static char *kwlist[] = {"detail", NULL};
+    int detail = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|p:summarize_heap", kwlist, &detail))
+        return NULL;
+    return hs_summary_of_heap(detail);
 }
 
-static PyObject *py_summarize(PyObject *Py_UNUSED(m), PyObject *objects)
+static PyObject *py_summarize(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
 {
-    return hs_summary_of_sequence(objects);
+    static char *kwlist[] = {"objects", "detail", NULL};
+    PyObject *objects;
+    int detail = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|p:summarize", kwlist, &objects, &detail))
+        return NULL;
+    return hs_summary_of_sequence(objects, detail);
+}
+
+static PyObject *py_snapshot(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"identity", NULL};
+    int identity = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|p:snapshot", kwlist, &identity))
+        return NULL;
+    return hs_snapshot_take(identity);
 }
 
 static PyObject *py_get_objects(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
@@ -37,7 +56,15 @@ static PyObject *py_identity_diff(PyObject *Py_UNUSED(m), PyObject *const *args,
     return hs_identity_diff(args[0], args[1]);
 }
 
-static PyObject *py_label(PyObject *Py_UNUSED(m), PyObject *obj) { return hs_label_of(obj); }
+static PyObject *py_label(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"obj", "detail", NULL};
+    PyObject *obj;
+    int detail = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|p:label", kwlist, &obj, &detail))
+        return NULL;
+    return hs_label_of(obj, detail);
+}
 
 static PyObject *py_sizeof(PyObject *Py_UNUSED(m), PyObject *obj)
 {
@@ -66,14 +93,18 @@ static PyObject *py_set_label_hooks(PyObject *Py_UNUSED(m), PyObject *module_hoo
 }
 
 static PyMethodDef core_methods[] = {
-    {"summarize_heap", py_summarize_heap, METH_NOARGS,
-     "summarize_heap() -> Summary of every live object, from one C heap walk."},
-    {"summarize", py_summarize, METH_O, "summarize(objects) -> [[label, count, size], ...] (Pympler)."},
+    {"summarize_heap", (PyCFunction)(void (*)(void))py_summarize_heap, METH_VARARGS | METH_KEYWORDS,
+     "summarize_heap(detail=False) -> Summary of every live object, from one C heap walk."},
+    {"summarize", (PyCFunction)(void (*)(void))py_summarize, METH_VARARGS | METH_KEYWORDS,
+     "summarize(objects, detail=False) -> [[label, count, size], ...] (Pympler)."},
+    {"snapshot", (PyCFunction)(void (*)(void))py_snapshot, METH_VARARGS | METH_KEYWORDS,
+     "snapshot(identity=True) -> Snapshot of every live object (no references kept)."},
     {"get_objects", py_get_objects, METH_NOARGS, "get_objects() -> list of every live object."},
     {"count_objects", py_count_objects, METH_NOARGS, "count_objects() -> number of live objects."},
     {"identity_diff", (PyCFunction)(void (*)(void))py_identity_diff, METH_FASTCALL,
      "identity_diff(old, new) -> (added, removed), by object identity."},
-    {"label", py_label, METH_O, "label(obj) -> Pympler-style type label of obj."},
+    {"label", (PyCFunction)(void (*)(void))py_label, METH_VARARGS | METH_KEYWORDS,
+     "label(obj, detail=False) -> Pympler-style label of obj, or its detailed label."},
     {"sizeof", py_sizeof, METH_O, "sizeof(obj) -> size as the walk computes it (== sys.getsizeof)."},
     {"own_type", py_own_type, METH_O, "own_type(cls): instances of cls are never counted."},
     {"set_label_hooks", py_set_label_hooks, METH_O,
@@ -94,7 +125,7 @@ PyMODINIT_FUNC PyInit__core(void)
     PyObject *m = PyModule_Create(&core_module);
     if (!m)
         return NULL;
-    if (hs_walk_init() < 0 || hs_summary_init(m) < 0) {
+    if (hs_walk_init() < 0 || hs_summary_init(m) < 0 || hs_snapshot_init(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -98,4 +98,62 @@ static inline int hs_frame_is_executing(PyFrameObject *f)
 #endif
 }
 
+/* ---- instance dicts -------------------------------------------------------- */
+
+/* The __dict__ object of an instance if one exists, borrowed; NULL when the
+ * instance has none or its attributes are still inline values.  Never
+ * materializes a dict and never allocates. */
+static inline PyObject *hs_instance_dict(PyObject *op, PyTypeObject *tp)
+{
+#if HS_PY311
+    /* The managed dict slot, three words before the object (pycore_object.h):
+     * the dict on 3.11 and 3.13; on 3.12 the dict, or inline values tagged 1. */
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+        uintptr_t slot = ((uintptr_t *)op)[-3];
+#if HS_PY312 && PY_VERSION_HEX < 0x030D0000
+        if (slot & 1)
+            return NULL;
+#endif
+        return (PyObject *)slot;
+    }
+#endif
+    Py_ssize_t off = tp->tp_dictoffset;
+    if (off == 0)
+        return NULL;
+    if (off < 0) {
+        Py_ssize_t n = Py_SIZE(op);
+        if (n < 0)
+            n = -n;
+        off += (Py_ssize_t)_PyObject_VAR_SIZE(tp, n);
+    }
+    return *(PyObject **)((char *)op + off);
+}
+
+/* ---- code objects ---------------------------------------------------------- */
+
+/* Borrowed qualified name of a code object (co_name before 3.11). */
+static inline PyObject *hs_code_qualname(PyCodeObject *co)
+{
+#if HS_PY311
+    return co->co_qualname;
+#else
+    return co->co_name;
+#endif
+}
+
+/* Borrowed name of free variable i of a code object (the cell closure[i] holds). */
+static inline PyObject *hs_code_freevar(PyCodeObject *co, Py_ssize_t i)
+{
+#if HS_PY311
+    PyObject *names = co->co_localsplusnames;
+    Py_ssize_t at = co->co_nlocalsplus - co->co_nfreevars + i;
+#else
+    PyObject *names = co->co_freevars;
+    Py_ssize_t at = i;
+#endif
+    if (!names || !PyTuple_Check(names) || at < 0 || at >= PyTuple_GET_SIZE(names))
+        return NULL;
+    return PyTuple_GET_ITEM(names, at);
+}
+
 #endif /* HS_PY_H */

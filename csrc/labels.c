@@ -11,13 +11,14 @@
 #include "labels.h"
 #include <string.h>
 
-static PyObject *str_name;
+static PyObject *str_name, *str_q;
 static PyObject *hook_module;
 
 int hs_labels_init(void)
 {
     str_name = PyUnicode_InternFromString("__name__");
-    return str_name ? 0 : -1;
+    str_q = PyUnicode_InternFromString("?");
+    return str_name && str_q ? 0 : -1;
 }
 
 int hs_labels_set_hooks(PyObject *module)
@@ -73,6 +74,73 @@ PyObject *hs_label_extra(PyObject *op, const hs_typeinfo *ti)
     default:
         return NULL;
     }
+}
+
+/* ---- detailed keys ---------------------------------------------------------
+ * What Pympler's labels lost with Python 3: which method, which function,
+ * whose __dict__, which closure variable, which frame. */
+
+int hs_label_detail_key(PyObject *op, const hs_typeinfo *ti, PyObject **extra, PyObject **extra2)
+{
+    *extra = *extra2 = NULL;
+    PyTypeObject *tp = ti->type;
+    if (tp == &PyMethod_Type) {
+        PyObject *f = PyMethod_GET_FUNCTION(op);
+        if (!f || !PyFunction_Check(f))
+            return -1;
+        *extra = ((PyFunctionObject *)f)->func_qualname;
+        return *extra ? LABEL_METHOD_OF : -1;
+    }
+    if (tp == &PyFunction_Type) {
+        PyFunctionObject *f = (PyFunctionObject *)op;
+        *extra = f->func_qualname;
+        *extra2 = f->func_module;
+        return *extra ? LABEL_FUNCTION_OF : -1;
+    }
+    if (tp == &PyFrame_Type) {
+#if PY_VERSION_HEX >= 0x030D0000
+        PyObject *ex = ((PyFrameObject *)op)->f_frame->f_executable;
+        *extra = (ex && PyCode_Check(ex)) ? ex : NULL;
+#elif HS_PY311
+        *extra = (PyObject *)((PyFrameObject *)op)->f_frame->f_code;
+#else
+        *extra = (PyObject *)((PyFrameObject *)op)->f_code;
+#endif
+        return *extra ? LABEL_FRAME_OF : -1;
+    }
+    return -1;
+}
+
+int hs_label_owner_key(PyObject *op, PyObject *owner, PyObject **extra, PyObject **extra2)
+{
+    *extra = *extra2 = NULL;
+    if (PyDict_Check(op)) {
+        if (PyModule_CheckExact(owner)) {
+            PyObject *name = PyDict_GetItemWithError(op, str_name);
+            if (!name) {
+                PyErr_Clear();
+                return -1;
+            }
+            *extra = name;
+            return LABEL_DICT_OF_MODULE;
+        }
+        *extra = (PyObject *)Py_TYPE(owner);
+        return LABEL_DICT_OF;
+    }
+    if (PyCell_Check(op) && PyFunction_Check(owner)) {
+        PyFunctionObject *f = (PyFunctionObject *)owner;
+        PyObject *cl = f->func_closure;
+        if (!cl || !PyTuple_Check(cl) || !f->func_code || !PyCode_Check(f->func_code))
+            return -1;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cl); i++) {
+            if (PyTuple_GET_ITEM(cl, i) == op) {
+                *extra = hs_code_freevar((PyCodeObject *)f->func_code, i);
+                *extra2 = f->func_qualname;
+                return *extra ? LABEL_CELL_OF : -1;
+            }
+        }
+    }
+    return -1;
 }
 
 /* head + s[from:to] as a new reference; head may be NULL (then just the slice). */
@@ -264,9 +332,9 @@ static int function_label_matches(PyObject *label, PyObject *name)
     return memcmp((char *)PyUnicode_DATA(label) + 10 * kind, PyUnicode_DATA(name), (size_t)(n * kind)) == 0;
 }
 
-static PyObject *label_make_uncached(PyTypeObject *tp, int kind, PyObject *extra);
+static PyObject *label_make_uncached(PyTypeObject *tp, int kind, PyObject *extra, PyObject *extra2);
 
-PyObject *hs_label_make(PyTypeObject *tp, int kind, PyObject *extra)
+PyObject *hs_label_make(PyTypeObject *tp, int kind, PyObject *extra, PyObject *extra2)
 {
     if (kind == LABEL_TYPE && type_label_cacheable(tp)) {
         lcache_entry *e = lcache_slot(tp, kind);
@@ -275,7 +343,7 @@ PyObject *hs_label_make(PyTypeObject *tp, int kind, PyObject *extra)
             Py_INCREF(e->label);
             return e->label;
         }
-        PyObject *r = label_make_uncached(tp, kind, extra);
+        PyObject *r = label_make_uncached(tp, kind, extra, NULL);
         if (r && type_label_cacheable(tp))
             lcache_put(e, tp, type_key2(tp), tp->tp_version_tag, kind, r);
         return r;
@@ -286,17 +354,55 @@ PyObject *hs_label_make(PyTypeObject *tp, int kind, PyObject *extra)
             Py_INCREF(e->label);
             return e->label;
         }
-        PyObject *r = label_make_uncached(tp, kind, extra);
+        PyObject *r = label_make_uncached(tp, kind, extra, NULL);
         if (r && function_label_matches(r, extra))
             lcache_put(e, extra, NULL, 0, kind, r);
         return r;
     }
-    return label_make_uncached(tp, kind, extra);
+    return label_make_uncached(tp, kind, extra, extra2);
 }
 
-static PyObject *label_make_uncached(PyTypeObject *tp, int kind, PyObject *extra)
+/* A str key object, or "?" (a hostile program can put anything in __qualname__). */
+static PyObject *str_or_q(PyObject *o)
+{
+    return (o && PyUnicode_Check(o)) ? o : str_q;
+}
+
+/* Detailed labels; NULL (with an exception) only on MemoryError. */
+static PyObject *detail_make(int kind, PyObject *extra, PyObject *extra2)
+{
+    switch (kind) {
+    case LABEL_METHOD_OF:
+        return PyUnicode_FromFormat("method (%U)", str_or_q(extra));
+    case LABEL_FUNCTION_OF:
+        if (extra2 && PyUnicode_Check(extra2))
+            return PyUnicode_FromFormat("function (%U.%U)", extra2, str_or_q(extra));
+        return PyUnicode_FromFormat("function (%U)", str_or_q(extra));
+    case LABEL_FRAME_OF: {
+        PyCodeObject *co = (PyCodeObject *)extra;
+        return PyUnicode_FromFormat("frame (%U, %U:%d)", str_or_q(hs_code_qualname(co)),
+                                    str_or_q(co->co_filename), co->co_firstlineno);
+    }
+    case LABEL_DICT_OF: {
+        PyObject *owner = label_make_uncached((PyTypeObject *)extra, LABEL_TYPE, NULL, NULL);
+        PyObject *r = owner ? PyUnicode_FromFormat("dict of %U", owner) : NULL;
+        Py_XDECREF(owner);
+        return r;
+    }
+    case LABEL_DICT_OF_MODULE:
+        return PyUnicode_FromFormat("dict of module(%U)", str_or_q(extra));
+    case LABEL_CELL_OF:
+        return PyUnicode_FromFormat("cell (%U in %U)", str_or_q(extra), str_or_q(extra2));
+    default:
+        return NULL;
+    }
+}
+
+static PyObject *label_make_uncached(PyTypeObject *tp, int kind, PyObject *extra, PyObject *extra2)
 {
     PyObject *r = NULL;
+    if (kind >= LABEL_METHOD_OF)
+        return detail_make(kind, extra, extra2);
     switch (kind) {
     case LABEL_FUNCTION:
         r = PyUnicode_FromFormat("function (%U)", extra);

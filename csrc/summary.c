@@ -2,171 +2,19 @@
  * summary.c -- per-label counts and sizes, and the Summary type (summary.h).
  *
  * Sections:
- *   1. accumulator     (type, label key) -> count, size; fed by the walk or a list
- *   2. finishing       deferred sizes, label strings, merge of equal labels
- *   3. Summary type    immutable rows in C arrays; a sequence of [label, n, size]
+ *   1. finishing       rows of the accumulator (accum.c) merged by label
+ *   2. Summary type    immutable rows in C arrays; a sequence of [label, n, size]
  *                      lists for Pympler code, diff() for the trackers
- *   4. entry points
- *
- * During a walk the accumulator only touches C memory and takes strong
- * references (types, label keys, objects whose size must be asked for later),
- * so nothing it holds can die before the strings are made.
+ *   3. entry points
  */
 #include "summary.h"
+#include "accum.h"
 #include "sizes.h"
 #include "labels.h"
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- 1. accumulator ---------------------------------------------------- */
-
-typedef struct {
-    PyTypeObject *type;
-    PyObject *extra;
-    int kind;
-    Py_ssize_t count, size;
-} acc_row;
-
-typedef struct {
-    PyObject *op;
-    size_t row;
-} deferred;
-
-typedef struct {
-    hs_walker w;
-    acc_row *rows;
-    size_t nrows, caprows;
-    size_t *kslots; /* row index + 1, keyed on (type, extra) */
-    size_t kmask, kused;
-    deferred *def;
-    size_t ndef, capdef;
-    int oom;
-} accum;
-
-static size_t hash_key(PyTypeObject *tp, PyObject *extra)
-{
-    uintptr_t a = ((uintptr_t)tp >> 4) * 0x9E3779B97F4A7C15ULL ^ ((uintptr_t)extra >> 4) * 0xC2B2AE3D27D4EB4FULL;
-    return (size_t)(a ^ (a >> 29));
-}
-
-static Py_ssize_t row_new(accum *a, PyTypeObject *tp, PyObject *extra, int kind)
-{
-    if (a->nrows == a->caprows) {
-        size_t nc = a->caprows ? a->caprows * 2 : 1024;
-        acc_row *nr = realloc(a->rows, nc * sizeof(*nr));
-        if (!nr)
-            return -1;
-        a->rows = nr;
-        a->caprows = nc;
-    }
-    acc_row *r = &a->rows[a->nrows];
-    r->type = tp;
-    r->extra = extra;
-    r->kind = kind;
-    r->count = r->size = 0;
-    Py_INCREF(tp);
-    Py_XINCREF(extra);
-    return (Py_ssize_t)a->nrows++;
-}
-
-static Py_ssize_t row_keyed(accum *a, PyTypeObject *tp, PyObject *extra, int kind)
-{
-    if (!a->kslots || (a->kused + 1) * 2 > a->kmask + 1) {
-        size_t ncap = a->kslots ? (a->kmask + 1) * 2 : 4096;
-        size_t *ns = calloc(ncap, sizeof(*ns));
-        if (!ns)
-            return -1;
-        for (size_t i = 0; a->kslots && i <= a->kmask; i++) {
-            size_t v = a->kslots[i];
-            if (!v)
-                continue;
-            acc_row *r = &a->rows[v - 1];
-            size_t j = hash_key(r->type, r->extra) & (ncap - 1);
-            while (ns[j])
-                j = (j + 1) & (ncap - 1);
-            ns[j] = v;
-        }
-        free(a->kslots);
-        a->kslots = ns;
-        a->kmask = ncap - 1;
-    }
-    size_t j = hash_key(tp, extra) & a->kmask;
-    size_t v;
-    while ((v = a->kslots[j]) != 0) {
-        acc_row *r = &a->rows[v - 1];
-        if (r->type == tp && r->extra == extra)
-            return (Py_ssize_t)(v - 1);
-        j = (j + 1) & a->kmask;
-    }
-    Py_ssize_t idx = row_new(a, tp, extra, kind);
-    if (idx < 0)
-        return -1;
-    a->kslots[j] = (size_t)idx + 1;
-    a->kused++;
-    return idx;
-}
-
-static int defer(accum *a, PyObject *op, size_t row)
-{
-    if (a->ndef == a->capdef) {
-        size_t nc = a->capdef ? a->capdef * 2 : 1024;
-        deferred *nd = realloc(a->def, nc * sizeof(*nd));
-        if (!nd)
-            return -1;
-        a->def = nd;
-        a->capdef = nc;
-    }
-    Py_INCREF(op);
-    a->def[a->ndef].op = op;
-    a->def[a->ndef].row = row;
-    a->ndef++;
-    return 0;
-}
-
-static int acc_emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
-{
-    accum *a = (accum *)w->ctx;
-    Py_ssize_t row;
-    if (ti->label_kind == LABEL_TYPE) {
-        if (ti->slot < 0)
-            ti->slot = row_new(a, ti->type, NULL, LABEL_TYPE);
-        row = ti->slot;
-    } else {
-        row = row_keyed(a, ti->type, hs_label_extra(op, ti), ti->label_kind);
-    }
-    if (row < 0) {
-        a->oom = 1;
-        return -1;
-    }
-    Py_ssize_t sz = hs_size_fast(op, ti);
-    if (sz < 0) {
-        if (defer(a, op, (size_t)row) < 0) {
-            a->oom = 1;
-            return -1;
-        }
-        sz = 0;
-    }
-    a->rows[row].count++;
-    a->rows[row].size += sz;
-    return 0;
-}
-
-static void accum_free(accum *a)
-{
-    for (size_t i = 0; i < a->ndef; i++)
-        Py_DECREF(a->def[i].op);
-    for (size_t i = 0; i < a->nrows; i++) {
-        Py_DECREF(a->rows[i].type);
-        Py_XDECREF(a->rows[i].extra);
-    }
-    free(a->def);
-    free(a->rows);
-    free(a->kslots);
-    hs_walk_release(&a->w);
-    memset(a, 0, sizeof(*a));
-}
-
-/* ---- 2. finishing --------------------------------------------------------- */
+/* ---- 1. finishing --------------------------------------------------------- */
 
 typedef struct {
     PyObject_HEAD
@@ -176,14 +24,23 @@ typedef struct {
     Py_ssize_t *sizes;
 } SummaryObject;
 
-/* Ask the deferred objects for their size, make the labels and merge equal
- * labels.  Python code may run here (metaclass __repr__, __sizeof__). */
-static SummaryObject *accum_finish(accum *a)
+static int acc_emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
 {
-    for (size_t i = 0; i < a->ndef; i++) {
-        PyObject *op = a->def[i].op;
-        a->rows[a->def[i].row].size += hs_size_slow(op);
+    Py_ssize_t size;
+    return hs_accum_add((hs_accum *)w->ctx, op, ti, (size_t)-1, &size) < 0 ? -1 : 0;
+}
+
+/* Settle the accumulator (owners, deferred sizes, label strings) and merge its
+ * rows by label.  Python code may run here (metaclass __repr__, __sizeof__). */
+static SummaryObject *accum_finish(hs_accum *a)
+{
+    if (hs_accum_settle_owners(a, NULL, NULL) < 0) {
+        PyErr_NoMemory();
+        return NULL;
     }
+    hs_accum_settle_sizes(a, NULL, NULL);
+    if (hs_accum_labels(a) < 0)
+        return NULL;
     SummaryObject *s = PyObject_New(SummaryObject, &HS_SummaryType);
     if (!s)
         return NULL;
@@ -199,31 +56,26 @@ static SummaryObject *accum_finish(accum *a)
         return NULL;
     }
     for (size_t i = 0; i < a->nrows; i++) {
-        acc_row *r = &a->rows[i];
+        hs_row *r = &a->rows[i];
         if (r->count == 0)
             continue;
-        PyObject *label = hs_label_make(r->type, r->kind, r->extra);
-        if (!label)
-            goto fail;
+        PyObject *label = r->label;
         PyObject *at = PyDict_GetItemWithError(index, label);
         if (at) {
             Py_ssize_t k = PyLong_AsSsize_t(at);
             s->counts[k] += r->count;
             s->sizes[k] += r->size;
-            Py_DECREF(label);
             continue;
         }
-        if (PyErr_Occurred()) {
-            Py_DECREF(label);
+        if (PyErr_Occurred())
             goto fail;
-        }
         PyObject *k = PyLong_FromSsize_t(s->n);
         if (!k || PyDict_SetItem(index, label, k) < 0) {
             Py_XDECREF(k);
-            Py_DECREF(label);
             goto fail;
         }
         Py_DECREF(k);
+        Py_INCREF(label);
         s->labels[s->n] = label;
         s->counts[s->n] = r->count;
         s->sizes[s->n] = r->size;
@@ -237,7 +89,7 @@ fail:
     return NULL;
 }
 
-/* ---- 3. Summary type -------------------------------------------------------- */
+/* ---- 2. Summary type -------------------------------------------------------- */
 
 static void summary_dealloc(SummaryObject *s)
 {
@@ -402,27 +254,29 @@ PyTypeObject HS_SummaryType = {
     .tp_getset = summary_getset,
 };
 
-/* ---- 4. entry points ------------------------------------------------------------ */
+/* ---- 3. entry points ------------------------------------------------------------ */
 
-PyObject *hs_summary_of_heap(void)
+PyObject *hs_summary_of_heap(int detail)
 {
-    accum a;
+    hs_accum a;
     memset(&a, 0, sizeof(a));
+    a.detail = detail;
     int was = hs_gc_pause();
     int rc = hs_walk_run(&a.w, acc_emit, &a);
     SummaryObject *s = rc == 0 ? accum_finish(&a) : NULL;
-    accum_free(&a);
+    hs_accum_free(&a);
     hs_gc_resume(was);
     return (PyObject *)s;
 }
 
-PyObject *hs_summary_of_sequence(PyObject *objects)
+PyObject *hs_summary_of_sequence(PyObject *objects, int detail)
 {
     PyObject *seq = PySequence_Fast(objects, "summarize() expects a sequence of objects");
     if (!seq)
         return NULL;
-    accum a;
+    hs_accum a;
     memset(&a, 0, sizeof(a));
+    a.detail = detail;
     a.w.ctx = &a;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     PyObject **items = PySequence_Fast_ITEMS(seq);
@@ -439,7 +293,7 @@ PyObject *hs_summary_of_sequence(PyObject *objects)
         PyErr_NoMemory();
     else
         s = accum_finish(&a);
-    accum_free(&a);
+    hs_accum_free(&a);
     Py_DECREF(seq);
     if (!s)
         return NULL;
@@ -448,16 +302,67 @@ PyObject *hs_summary_of_sequence(PyObject *objects)
     return rows;
 }
 
-PyObject *hs_label_of(PyObject *op)
+typedef struct {
+    PyObject *target, *owner;
+} owner_search;
+
+static int owner_emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
+{
+    owner_search *os = (owner_search *)w->ctx;
+    if (os->owner)
+        return 0;
+    if (ti->type == &PyFunction_Type) {
+        PyObject *cl = ((PyFunctionObject *)op)->func_closure;
+        for (Py_ssize_t i = 0; cl && PyTuple_Check(cl) && i < PyTuple_GET_SIZE(cl); i++)
+            if (PyTuple_GET_ITEM(cl, i) == os->target)
+                os->owner = op;
+    } else if (!ti->is_type && hs_instance_dict(op, ti->type) == os->target) {
+        os->owner = op;
+    }
+    return 0;
+}
+
+/* The instance whose __dict__ is op, or the function whose closure holds the
+ * cell op: a new reference found by a heap walk, or NULL. */
+static PyObject *find_owner(PyObject *op)
+{
+    hs_walker w;
+    owner_search os = {op, NULL};
+    memset(&w, 0, sizeof(w));
+    int was = hs_gc_pause();
+    if (hs_walk_run(&w, owner_emit, &os) < 0)
+        PyErr_Clear();
+    Py_XINCREF(os.owner);
+    hs_gc_resume(was);
+    hs_walk_release(&w);
+    return os.owner;
+}
+
+PyObject *hs_label_of(PyObject *op, int detail)
 {
     hs_walker w;
     memset(&w, 0, sizeof(w));
     hs_typeinfo *ti = hs_typeinfo_get(&w, Py_TYPE(op));
-    PyObject *r = NULL;
-    if (!ti)
-        PyErr_NoMemory();
+    PyObject *r = NULL, *x = NULL, *x2 = NULL, *owner = NULL;
+    int kind = -1;
+    if (!ti) {
+        hs_walk_release(&w);
+        return PyErr_NoMemory();
+    }
+    if (detail) {
+        kind = hs_label_detail_key(op, ti, &x, &x2);
+        if (kind < 0 && (ti->type == &PyDict_Type || ti->type == &PyCell_Type) && (owner = find_owner(op)))
+            kind = hs_label_owner_key(op, owner, &x, &x2);
+    }
+    Py_XINCREF(x);
+    Py_XINCREF(x2);
+    if (kind >= 0)
+        r = hs_label_make(ti->type, kind, x, x2);
     else
-        r = hs_label_make(ti->type, ti->label_kind, hs_label_extra(op, ti));
+        r = hs_label_make(ti->type, ti->label_kind, hs_label_extra(op, ti), NULL);
+    Py_XDECREF(x);
+    Py_XDECREF(x2);
+    Py_XDECREF(owner);
     hs_walk_release(&w);
     return r;
 }

@@ -8,12 +8,12 @@
 
 extern PyTypeObject HS_SummaryType;
 
-/* Summary of every live object, straight from a heap walk. */
-PyObject *hs_summary_of_heap(void);
+/* Summary of every live object, straight from a heap walk; detail: detailed labels. */
+PyObject *hs_summary_of_heap(int detail);
 /* Pympler's summarize(objects): a list of [label, count, size] rows. */
-PyObject *hs_summary_of_sequence(PyObject *objects);
-/* Label of one object (Pympler's _repr at verbosity 1). */
-PyObject *hs_label_of(PyObject *op);
+PyObject *hs_summary_of_sequence(PyObject *objects, int detail);
+/* Label of one object (Pympler's _repr at verbosity 1, or the detailed label). */
+PyObject *hs_label_of(PyObject *op, int detail);
 /* sys.getsizeof-exact size of one object, as the walk computes it. */
 Py_ssize_t hs_size_of(PyObject *op);
 int hs_summary_init(PyObject *module);

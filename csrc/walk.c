@@ -224,15 +224,6 @@ static int needs_traversal(const hs_typeinfo *ti)
     return ti->trav != TRAV_NONE || ti->is_type || ti->is_dict;
 }
 
-static inline int tracked(PyObject *op, const hs_typeinfo *ti)
-{
-    if (ti->gc == 0)
-        return 0;
-    if (ti->gc == 2 && !Py_TYPE(op)->tp_is_gc(op))
-        return 0;
-    return ((PyGC_Head *)op - 1)->_gc_next != 0;
-}
-
 /* A referent was reached.  The seen-bit is tested before the object is touched,
  * so a second reference costs no memory access to the object.  Tracked objects
  * are only marked (the GC lists emit them); untracked ones are emitted here,
@@ -248,7 +239,7 @@ static void visit_child(hs_walker *w, PyObject *op)
         return;
     }
     hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
-    if (!ti || tracked(op, ti))
+    if (!ti || hs_is_tracked(op, ti))
         return;
     if (ti->special) {
         if (ti->owned || (ti->is_method && bound_to_owned(w, op, ti)))
@@ -561,9 +552,11 @@ int hs_walk_run(hs_walker *w, hs_emit_fn emit, void *ctx)
     }
     walking = 1;
     struct _gc_runtime_state *g = hs_gcstate();
-    for (int i = 0; i < NUM_GENERATIONS; i++)
-        walk_list(w, &g->generations[i].head);
+    /* w->gen tells consumers which list a tracked object was found in. */
+    w->gen = NUM_GENERATIONS;
     walk_list(w, &g->permanent_generation.head);
+    for (w->gen = NUM_GENERATIONS - 1; w->gen >= 0; w->gen--)
+        walk_list(w, &g->generations[w->gen].head);
     walk_threads(w);
     walking = 0;
     hs_visited_end(&w->seen);

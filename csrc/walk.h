@@ -47,6 +47,8 @@ struct hs_walker {
     hs_typeinfo *tcache[256];   /* direct-mapped type -> typeinfo cache    */
     hs_typeinfo **pool;         /* stable typeinfo storage (chunks)        */
     size_t npool, cappool, chunk_used;
+    int gen;                    /* GC list being walked: generation, 3 for the
+                                   permanent one (valid for tracked objects) */
     int oom;                    /* set when a C allocation failed          */
     int aborted;                /* emit returned -1                        */
     size_t nobjects;
@@ -72,6 +74,16 @@ static inline hs_typeinfo *hs_typeinfo_get(hs_walker *w, PyTypeObject *tp)
         return t;
     return hs_typeinfo_slow(w, tp);
 }
+/* Whether the cyclic GC tracks op (then a walk emits it from the GC lists). */
+static inline int hs_is_tracked(PyObject *op, const hs_typeinfo *ti)
+{
+    if (ti->gc == 0)
+        return 0;
+    if (ti->gc == 2 && !Py_TYPE(op)->tp_is_gc(op))
+        return 0;
+    return ((PyGC_Head *)op - 1)->_gc_next != 0;
+}
+
 /* Mark a type as heapscope's own: its instances are never counted or traversed. */
 int hs_own_type(PyTypeObject *tp);
 /* Module-level setup (interned names); 0 or -1 with exception. */
