@@ -5,6 +5,9 @@ package is the thin Python layer users import:
 
 - ``heapscope.tracker``, ``heapscope.summary``, ``heapscope.muppy``: drop-ins
   for Pympler's modules of the same names, exact and fast.
+- ``heapscope.snapshot()``, ``Snapshot.diff()``: compact snapshots that know
+  which objects are new; ``heapscope.label(obj, detail=True)``.
+- ``heapscope.find_leaks(action)``: repeat an action, report what leaks.
 """
 import sys as _sys
 import sysconfig as _sysconfig
@@ -25,5 +28,24 @@ if _sysconfig.get_config_var("Py_GIL_DISABLED"):
 
 from heapscope import _core  # noqa: E402
 from heapscope import summary as _summary  # noqa: E402,F401  (registers the label hooks)
+from heapscope.snapshot import Snapshot, SnapshotDiff, diff, snapshot  # noqa: E402
+from heapscope.leaks import Leak, LeakReport, find_leaks  # noqa: E402
 
-__all__ = ["__version__"]
+
+def label(obj, detail=False):
+    """The label heapscope gives obj: Pympler's, or with ``detail`` the detailed
+    one (``method (Window.wakeup)``, ``dict of pkg.Window``, ...)."""
+    return _core.label(obj, detail=detail)
+
+
+__all__ = [
+    "__version__",
+    "snapshot",
+    "diff",
+    "Snapshot",
+    "SnapshotDiff",
+    "find_leaks",
+    "LeakReport",
+    "Leak",
+    "label",
+]

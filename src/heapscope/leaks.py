@@ -1,0 +1,201 @@
+"""``find_leaks``: repeat an action and report what it leaks.
+
+The tutorial's tasks 1 and 2 in one call.  After ``warmup`` calls (which fill
+caches and import what the action needs) the heap is collected and
+snapshotted; then each of ``repeat`` calls is followed by a full collection
+and a snapshot.  For every label, the objects created since the first
+snapshot that are still alive are counted after each call.  A label leaks
+when that count grows with every single repetition: a cache that fills and
+then holds steady stops growing, garbage cycles are collected, and caches
+that fill once are filled during the warm-up.
+
+While the repetitions run, the objects that existed before them are frozen
+into the GC's permanent generation (``gc.freeze()``, unless the program uses
+it itself), so an object at a reused address is never mistaken for an old
+one; on 3.13+ creation serials make identity exact as well.
+"""
+import gc
+import reprlib
+import sys
+import time
+import tracemalloc
+
+from heapscope import _core
+from heapscope.summary import _pp
+
+__all__ = ["find_leaks", "LeakReport", "Leak"]
+
+_SAMPLES = 3
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = 100
+
+
+def _safe_repr(obj):
+    """A short repr that never raises (leaked objects can be hostile)."""
+    try:
+        return _repr.repr(obj)
+    except Exception as e:  # noqa: BLE001 -- any __repr__ may raise anything
+        return "<%s object; repr() raised %s>" % (type(obj).__name__, type(e).__name__)
+
+
+def _median(values):
+    s = sorted(values)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) // 2
+
+
+class Leak:
+    """One leaking label.
+
+    type      -- the default (Pympler-style) label, e.g. ``method``, ``str``
+    detail    -- the detailed label, e.g. ``method (Window.wakeup)``
+    count     -- objects leaked per repetition
+    size      -- bytes leaked per repetition
+    counts    -- new objects alive after each repetition
+    samples   -- a few of the leaked objects, alive
+    traceback -- where the first sample was allocated, when tracemalloc traces
+    path      -- what keeps the first sample alive (not computed yet: None)
+    """
+
+    __slots__ = ("type", "detail", "count", "size", "counts", "sizes", "samples", "traceback", "path")
+
+    def __init__(self, type, detail, count, size, counts, sizes, samples, traceback):
+        self.type = type
+        self.detail = detail
+        self.count = count
+        self.size = size
+        self.counts = counts
+        self.sizes = sizes
+        self.samples = samples
+        self.traceback = traceback
+        self.path = None
+
+    def __repr__(self):
+        return "<Leak %s: %d objects, %d bytes per repetition>" % (self.detail, self.count, self.size)
+
+
+class LeakReport:
+    """What ``find_leaks`` found: ``leaks`` (largest bytes per repetition
+    first), true when there is at least one."""
+
+    __slots__ = ("leaks", "repeat", "warmup", "action_time", "total_time", "action")
+
+    def __init__(self, leaks, repeat, warmup, action_time, total_time, action):
+        self.leaks = leaks
+        self.repeat = repeat
+        self.warmup = warmup
+        self.action_time = action_time
+        self.total_time = total_time
+        self.action = action
+
+    def __bool__(self):
+        return bool(self.leaks)
+
+    def __len__(self):
+        return len(self.leaks)
+
+    def __iter__(self):
+        return iter(self.leaks)
+
+    def __repr__(self):
+        return "<LeakReport: %d leaking labels in %d repetitions>" % (len(self.leaks), self.repeat)
+
+    def __str__(self):
+        return "\n".join(self._lines()) + "\n"
+
+    def _lines(self, max_leaks=20):
+        name = getattr(self.action, "__qualname__", None) or _safe_repr(self.action)
+        runs = "%d repetitions of %s (after %d warm-up)" % (self.repeat, name, self.warmup)
+        if not self.leaks:
+            return ["heapscope.find_leaks: no leaks in %s." % runs]
+        n = sum(l.count for l in self.leaks)
+        b = sum(l.size for l in self.leaks)
+        lines = [
+            "heapscope.find_leaks: %d leaking label%s in %s:" % (len(self.leaks), "s"[: len(self.leaks) != 1], runs),
+            "%d object%s, %s per repetition" % (n, "s"[: n != 1], " ".join(_pp(b).split())),
+            "",
+        ]
+        width = max(len(l.detail) for l in self.leaks[:max_leaks])
+        width = max(width, len("label"))
+        lines.append("  %-*s  %12s  %12s" % (width, "label", "objects/rep", "bytes/rep"))
+        lines.append("  %s  %s  %s" % ("=" * width, "=" * 12, "=" * 12))
+        for leak in self.leaks[:max_leaks]:
+            lines.append("  %-*s  %12d  %12s" % (width, leak.detail, leak.count, _pp(leak.size)))
+            for s in leak.samples:
+                lines.append("      e.g. %s" % _safe_repr(s))
+            if leak.traceback is not None and len(leak.traceback):
+                fr = leak.traceback[-1]
+                lines.append("      allocated at %s:%d" % (fr.filename, fr.lineno))
+        if len(self.leaks) > max_leaks:
+            lines.append("  ... and %d more" % (len(self.leaks) - max_leaks))
+        return lines
+
+    def print(self, file=None):
+        """Print the report (to ``file``, default stdout)."""
+        out = sys.stdout if file is None else file
+        out.write(str(self))
+        out.flush()
+
+
+def _freeze():
+    """Freeze the current heap when the program does not use gc.freeze itself."""
+    if gc.get_freeze_count():
+        return False
+    gc.freeze()
+    return True
+
+
+def find_leaks(action, *args, repeat=5, warmup=2, **kwargs):
+    """Call ``action(*args, **kwargs)`` ``warmup`` times, then ``repeat`` times
+    with a collected snapshot after each; return a LeakReport."""
+    if not callable(action):
+        raise TypeError("find_leaks() expects a callable action, not %r" % type(action).__name__)
+    if repeat < 2:
+        raise ValueError("find_leaks() needs repeat >= 2 to tell growth from warm-up")
+    if warmup < 0:
+        raise ValueError("warmup must be >= 0")
+    t_start = time.perf_counter()
+    for _ in range(warmup):
+        action(*args, **kwargs)
+    gc.collect()
+    frozen = _freeze()
+    try:
+        base = _core.snapshot()
+        action_time = 0.0
+        snaps = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            action(*args, **kwargs)
+            action_time += time.perf_counter() - t
+            gc.collect()
+            snaps.append(_core.snapshot())
+        diffs = [s.diff(base) for s in snaps]
+        del snaps
+        leaks = _leaks(diffs, repeat)
+    finally:
+        if frozen:
+            gc.unfreeze()
+    return LeakReport(leaks, repeat, warmup, action_time, time.perf_counter() - t_start, action)
+
+
+def _leaks(diffs, repeat):
+    """Labels whose new objects grow with every repetition, largest first."""
+    series = {}
+    for i, d in enumerate(diffs):
+        for label, detail, n, size in d.new_rows():
+            counts, sizes = series.setdefault((label, detail), ([0] * repeat, [0] * repeat))
+            counts[i] = n
+            sizes[i] = size
+    last = diffs[-1]
+    tracing = tracemalloc.is_tracing()
+    leaks = []
+    for (label, detail), (counts, sizes) in series.items():
+        steps = [counts[0]] + [counts[i] - counts[i - 1] for i in range(1, repeat)]
+        if min(steps) <= 0:
+            continue
+        growth = [sizes[0]] + [sizes[i] - sizes[i - 1] for i in range(1, repeat)]
+        samples = last.new_objects(label=detail, limit=_SAMPLES)
+        tb = tracemalloc.get_object_traceback(samples[0]) if tracing and samples else None
+        leaks.append(Leak(label, detail, _median(steps), _median(growth), counts, sizes, samples, tb))
+    leaks.sort(key=lambda l: (-l.size, -l.count, l.detail))
+    return leaks
