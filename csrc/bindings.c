@@ -8,11 +8,42 @@
 #include "labels.h"
 #include "snapshot.h"
 
-static PyObject *py_summarize_heap(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
+/* One optional boolean argument, positional or by keyword, parsed without
+ * creating an argument tuple (it would be counted by the walk that follows). */
+static int one_flag(const char *fn, const char *name, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                    int *flag)
 {
-    static char *kwlist[] = {"detail", NULL};
+    PyObject *v = NULL;
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    if (nargs > 1 || nargs + nkw > 1) {
+        PyErr_Format(PyExc_TypeError, "%s() takes at most 1 argument (%s)", fn, name);
+        return -1;
+    }
+    if (nargs == 1) {
+        v = args[0];
+    } else if (nkw == 1) {
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(kwnames, 0)) ||
+            PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), name) != 0) {
+            PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument %R", fn,
+                         PyTuple_GET_ITEM(kwnames, 0));
+            return -1;
+        }
+        v = args[0];
+    }
+    if (v) {
+        int r = PyObject_IsTrue(v);
+        if (r < 0)
+            return -1;
+        *flag = r;
+    }
+    return 0;
+}
+
+static PyObject *py_summarize_heap(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
+                                   PyObject *kwnames)
+{
     int detail = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|p:summarize_heap", kwlist, &detail))
+    if (one_flag("summarize_heap", "detail", args, nargs, kwnames, &detail) < 0)
         return NULL;
     return hs_summary_of_heap(detail);
 }
@@ -27,11 +58,10 @@ static PyObject *py_summarize(PyObject *Py_UNUSED(m), PyObject *args, PyObject *
     return hs_summary_of_sequence(objects, detail);
 }
 
-static PyObject *py_snapshot(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
+static PyObject *py_snapshot(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    static char *kwlist[] = {"identity", NULL};
     int identity = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|p:snapshot", kwlist, &identity))
+    if (one_flag("snapshot", "identity", args, nargs, kwnames, &identity) < 0)
         return NULL;
     return hs_snapshot_take(identity);
 }
@@ -93,11 +123,11 @@ static PyObject *py_set_label_hooks(PyObject *Py_UNUSED(m), PyObject *module_hoo
 }
 
 static PyMethodDef core_methods[] = {
-    {"summarize_heap", (PyCFunction)(void (*)(void))py_summarize_heap, METH_VARARGS | METH_KEYWORDS,
+    {"summarize_heap", (PyCFunction)(void (*)(void))py_summarize_heap, METH_FASTCALL | METH_KEYWORDS,
      "summarize_heap(detail=False) -> Summary of every live object, from one C heap walk."},
     {"summarize", (PyCFunction)(void (*)(void))py_summarize, METH_VARARGS | METH_KEYWORDS,
      "summarize(objects, detail=False) -> [[label, count, size], ...] (Pympler)."},
-    {"snapshot", (PyCFunction)(void (*)(void))py_snapshot, METH_VARARGS | METH_KEYWORDS,
+    {"snapshot", (PyCFunction)(void (*)(void))py_snapshot, METH_FASTCALL | METH_KEYWORDS,
      "snapshot(identity=True) -> Snapshot of every live object (no references kept)."},
     {"get_objects", py_get_objects, METH_NOARGS, "get_objects() -> list of every live object."},
     {"count_objects", py_count_objects, METH_NOARGS, "count_objects() -> number of live objects."},

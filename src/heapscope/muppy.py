@@ -79,10 +79,10 @@ def get_referents(object, level=1):
     return out
 
 
-def print_summary(file=None, collect=DEFAULT_COLLECT):
+def print_summary(file=None, collect=DEFAULT_COLLECT, detail=False):
     """Print a summary of every live object (from a C walk, no object list)."""
     _collect(collect)
-    summary.print_(_core.summarize_heap(), file=file)
+    summary.print_(_core.summarize_heap(detail), file=file)
 
 
 def ignore_object(obj):

@@ -31,12 +31,14 @@ def _module_label(m):
 _core.set_label_hooks(_module_label)
 
 
-def summarize(objects):
+def summarize(objects, detail=False):
     """Summarize a list of objects: ``[[label, count, total_size], ...]``.
 
-    One row per distinct label, in the order labels are first seen.
+    One row per distinct label, in the order labels are first seen.  With
+    ``detail``, detailed labels (``method (Window.wakeup)``, ...); a dict is
+    labelled by its owner only when the owner is in ``objects`` too.
     """
-    return _core.summarize(objects)
+    return _core.summarize(objects, detail)
 
 
 def get_diff(left, right):

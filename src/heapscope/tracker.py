@@ -35,20 +35,23 @@ class SummaryTracker:
                    are never counted whatever its value
     collect     -- garbage collection before each summary: 0, 1 (default), 2
                    (full, as Pympler) or None
+    detail      -- detailed labels (``method (Window.wakeup)``, ``dict of
+                   pkg.Window``, ...) instead of Pympler's
     """
 
-    __slots__ = ("s0", "s1", "summaries", "ignore_self", "collect")
+    __slots__ = ("s0", "s1", "summaries", "ignore_self", "collect", "detail")
 
-    def __init__(self, ignore_self=True, collect=DEFAULT_COLLECT):
+    def __init__(self, ignore_self=True, collect=DEFAULT_COLLECT, detail=False):
         self.summaries = _SummaryStore()
         self.ignore_self = ignore_self
         self.collect = collect
+        self.detail = bool(detail)
         self.s1 = None
         self.s0 = self._take()
 
     def _take(self):
         _collect(self.collect)
-        return _core.summarize_heap()
+        return _core.summarize_heap(self.detail)
 
     def create_summary(self):
         """Return a summary of every live object: ``[[label, count, size], ...]``."""
