@@ -201,10 +201,18 @@ PyObject *hs_snapshot_take(int identity)
         }
         s->identity = 1;
     }
+    /* Size the records for the last heap seen (plus slack): no copying as it grows. */
+    static size_t last_n;
     builder b;
     memset(&b, 0, sizeof(b));
     b.s = s;
     b.a.detail = 1;
+    b.cap = last_n + last_n / 8 + 1024;
+    s->recs = malloc(b.cap * sizeof(rec_t));
+    if (!s->recs) {
+        Py_DECREF(s);
+        return PyErr_NoMemory();
+    }
     int was = hs_gc_pause();
     int rc = hs_walk_run(&b.a.w, snap_emit, &b);
     if (rc == 0 && hs_accum_settle_owners(&b.a, snap_moved, s) < 0) {
@@ -235,6 +243,7 @@ PyObject *hs_snapshot_take(int identity)
         Py_DECREF(s);
         return NULL;
     }
+    last_n = s->n;
     if (s->n && s->n < b.cap) {
         rec_t *shrunk = realloc(s->recs, s->n * sizeof(rec_t));
         if (shrunk)
