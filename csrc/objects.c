@@ -7,7 +7,7 @@
  * list and scans the other: linear, where Pympler's is quadratic per type.
  */
 #include "objects.h"
-#include "visited.h"
+#include "addrmap.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,62 +67,22 @@ Py_ssize_t hs_objects_count(void)
     return n;
 }
 
-/* A plain pointer set for the diff (independent of the walk's visited set). */
-typedef struct {
-    uintptr_t *s;
-    size_t mask;
-} ptrset;
-
-static size_t mix(uintptr_t a)
-{
-    a = (a >> 4) * 0x9E3779B97F4A7C15ULL;
-    return (size_t)(a ^ (a >> 31));
-}
-
-static int ptrset_build(ptrset *ps, PyObject **items, Py_ssize_t n)
-{
-    size_t cap = 16;
-    while (cap < (size_t)n * 2 + 16)
-        cap <<= 1;
-    ps->s = calloc(cap, sizeof(uintptr_t));
-    if (!ps->s)
-        return -1;
-    ps->mask = cap - 1;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        uintptr_t a = (uintptr_t)items[i];
-        size_t j = mix(a) & ps->mask;
-        while (ps->s[j] && ps->s[j] != a)
-            j = (j + 1) & ps->mask;
-        ps->s[j] = a;
-    }
-    return 0;
-}
-
-static int ptrset_has(const ptrset *ps, PyObject *op)
-{
-    uintptr_t a = (uintptr_t)op;
-    size_t j = mix(a) & ps->mask;
-    while (ps->s[j]) {
-        if (ps->s[j] == a)
-            return 1;
-        j = (j + 1) & ps->mask;
-    }
-    return 0;
-}
-
 static PyObject *not_in(PyObject *from, PyObject *other)
 {
     PyObject **fi = PySequence_Fast_ITEMS(from), **oi = PySequence_Fast_ITEMS(other);
     Py_ssize_t fn = PySequence_Fast_GET_SIZE(from), on = PySequence_Fast_GET_SIZE(other);
-    ptrset ps;
-    if (ptrset_build(&ps, oi, on) < 0)
+    hs_addrmap set = {0};
+    if (hs_addrmap_reserve(&set, (size_t)on) < 0)
         return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < on; i++)
+        hs_addrmap_put(&set, (uintptr_t)oi[i], 0); /* reserved: cannot fail */
     PyObject *out = PyList_New(0);
     for (Py_ssize_t i = 0; out && i < fn; i++) {
-        if (!ptrset_has(&ps, fi[i]) && PyList_Append(out, fi[i]) < 0)
+        uint64_t v;
+        if (!hs_addrmap_get(&set, (uintptr_t)fi[i], &v) && PyList_Append(out, fi[i]) < 0)
             Py_CLEAR(out);
     }
-    free(ps.s);
+    hs_addrmap_free(&set);
     return out;
 }
 
