@@ -1,11 +1,12 @@
 /*
  * bindings.c -- the heapscope._core module: binds the C functions of walk.c,
- * summary.c, objects.c and labels.c to Python.  No logic lives here.
+ * summary.c, objects.c, labels.c and typestats.c to Python.  No logic lives here.
  */
 #include "walk.h"
 #include "summary.h"
 #include "objects.h"
 #include "labels.h"
+#include "typestats.h"
 
 static PyObject *py_summarize_heap(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
 {
@@ -65,6 +66,11 @@ static PyObject *py_set_label_hooks(PyObject *Py_UNUSED(m), PyObject *module_hoo
     Py_RETURN_NONE;
 }
 
+static PyObject *py_type_stats(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    return hs_type_stats();
+}
+
 static PyMethodDef core_methods[] = {
     {"summarize_heap", py_summarize_heap, METH_NOARGS,
      "summarize_heap() -> Summary of every live object, from one C heap walk."},
@@ -78,6 +84,8 @@ static PyMethodDef core_methods[] = {
     {"own_type", py_own_type, METH_O, "own_type(cls): instances of cls are never counted."},
     {"set_label_hooks", py_set_label_hooks, METH_O,
      "set_label_hooks(module): Python helper labelling modules without __name__."},
+    {"type_stats", py_type_stats, METH_NOARGS,
+     "type_stats() -> [(type, count), ...] of every live object, by exact type."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -5,6 +5,9 @@ package is the thin Python layer users import:
 
 - ``heapscope.tracker``, ``heapscope.summary``, ``heapscope.muppy``: drop-ins
   for Pympler's modules of the same names, exact and fast.
+- ``typestats``, ``most_common_types``, ``show_most_common_types``, ``growth``,
+  ``show_growth``, ``count``, ``by_type``: objgraph's helpers over every live
+  object, not only those the GC tracks (module ``heapscope.growth``).
 """
 import sys as _sys
 import sysconfig as _sysconfig
@@ -25,5 +28,15 @@ if _sysconfig.get_config_var("Py_GIL_DISABLED"):
 
 from heapscope import _core  # noqa: E402
 from heapscope import summary as _summary  # noqa: E402,F401  (registers the label hooks)
+from heapscope.growth import (  # noqa: E402
+    by_type,
+    count,
+    growth,
+    most_common_types,
+    show_growth,
+    show_most_common_types,
+    typestats,
+)
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "typestats", "most_common_types", "show_most_common_types", "growth",
+           "show_growth", "count", "by_type"]
