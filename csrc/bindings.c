@@ -1,12 +1,13 @@
 /*
  * bindings.c -- the heapscope._core module: binds the C functions of walk.c,
- * summary.c, objects.c and labels.c to Python.  No logic lives here.
+ * summary.c, objects.c, labels.c and typestats.c to Python.  No logic lives here.
  */
 #include "walk.h"
 #include "summary.h"
 #include "objects.h"
 #include "labels.h"
 #include "snapshot.h"
+#include "typestats.h"
 
 /* One optional boolean argument, positional or by keyword, parsed without
  * creating an argument tuple (it would be counted by the walk that follows). */
@@ -122,6 +123,11 @@ static PyObject *py_set_label_hooks(PyObject *Py_UNUSED(m), PyObject *module_hoo
     Py_RETURN_NONE;
 }
 
+static PyObject *py_type_stats(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    return hs_type_stats();
+}
+
 static PyMethodDef core_methods[] = {
     {"summarize_heap", (PyCFunction)(void (*)(void))py_summarize_heap, METH_FASTCALL | METH_KEYWORDS,
      "summarize_heap(detail=False) -> Summary of every live object, from one C heap walk."},
@@ -139,6 +145,8 @@ static PyMethodDef core_methods[] = {
     {"own_type", py_own_type, METH_O, "own_type(cls): instances of cls are never counted."},
     {"set_label_hooks", py_set_label_hooks, METH_O,
      "set_label_hooks(module): Python helper labelling modules without __name__."},
+    {"type_stats", py_type_stats, METH_NOARGS,
+     "type_stats() -> [(type, count), ...] of every live object, by exact type."},
     {NULL, NULL, 0, NULL},
 };
 

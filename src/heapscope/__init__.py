@@ -8,6 +8,10 @@ package is the thin Python layer users import:
 - ``heapscope.snapshot()``, ``Snapshot.diff()``: compact snapshots that know
   which objects are new; ``heapscope.label(obj, detail=True)``.
 - ``heapscope.find_leaks(action)``: repeat an action, report what leaks.
+- ``heapscope.objgraph``: ``typestats``, ``most_common_types``,
+  ``show_most_common_types``, ``growth``, ``show_growth``, ``count``,
+  ``by_type``, objgraph's helpers over every live object, not only those the
+  GC tracks (also importable from ``heapscope``).
 """
 import sys as _sys
 import sysconfig as _sysconfig
@@ -28,8 +32,17 @@ if _sysconfig.get_config_var("Py_GIL_DISABLED"):
 
 from heapscope import _core  # noqa: E402
 from heapscope import summary as _summary  # noqa: E402,F401  (registers the label hooks)
-from heapscope.snapshot import Snapshot, SnapshotDiff, diff, snapshot  # noqa: E402
+from heapscope.snapshots import Snapshot, SnapshotDiff, diff, snapshot  # noqa: E402
 from heapscope.leaks import Leak, LeakReport, find_leaks  # noqa: E402
+from heapscope.objgraph import (  # noqa: E402
+    by_type,
+    count,
+    growth,
+    most_common_types,
+    show_growth,
+    show_most_common_types,
+    typestats,
+)
 
 
 def label(obj, detail=False):
@@ -48,4 +61,11 @@ __all__ = [
     "LeakReport",
     "Leak",
     "label",
+    "typestats",
+    "most_common_types",
+    "show_most_common_types",
+    "growth",
+    "show_growth",
+    "count",
+    "by_type",
 ]
