@@ -2,6 +2,7 @@
 import gc
 import io
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -15,6 +16,11 @@ from heapscope.demo import WINDOW_LABEL, run_demo
 
 CALL_WRAPPER = "heapscope._idle_demo.CallWrapper"
 QUIET = 3  # the two calibration diffs and the one after Zoom Height
+TASK2 = "\nTask 2: What objects leak?\n--------------------------\n"
+WAKEUP = "method (ListedToplevel.wakeup)"
+TK_CALL = "method (CallWrapper.__call__)"  # tkinter registers CallWrapper(...).__call__
+BOUND_WAKEUP = re.compile(r"<bound method ListedToplevel\.wakeup of <heapscope\._idle_demo\.ListedToplevel object at (0x[0-9a-f]+)>>")
+REPORT_ROW = re.compile(r"  (\S(?:.*\S)?) {2,}(\d+) {2,}(\d+) +(\w?B)")
 
 
 def tables(text):
@@ -36,6 +42,31 @@ def tables(text):
 def counts(table):
     """``{label: count}`` of one parsed table."""
     return {label: count for label, (count, _) in table.items()}
+
+
+def task1(text):
+    """The output up to "Task 2: What objects leak?" (all of it without that section)."""
+    return text.split(TASK2)[0]
+
+
+def task2(text):
+    """The "Task 2: What objects leak?" section of the output; fails without one."""
+    assert text.count(TASK2) == 1, text
+    return text.split(TASK2)[1]
+
+
+def printed_after(text, code, paragraphs=1):
+    """The lines printed by the echoed ``code`` (``>>>`` and ``...`` lines):
+    ``paragraphs`` blocks of lines separated by blank lines."""
+    echo = "\n".join(code) + "\n"
+    assert echo in text, text
+    blocks = text[text.index(echo) + len(echo):].split("\n\n")[:paragraphs]
+    return "\n\n".join(blocks).splitlines()
+
+
+def report_rows(report):
+    """``{label: objects per repetition}`` of a printed LeakReport."""
+    return {m.group(1): int(m.group(2)) for m in map(REPORT_ROW.fullmatch, report.splitlines()) if m}
 
 
 def run_demo_to_file(path, **kwargs):
@@ -61,7 +92,7 @@ def run_python(*args, **kwargs):
 def check_leaks(text, rounds, call_wrapper, methods):
     """One table per round after the quiet ones, each with one new window,
     one new CallWrapper and ``methods`` new bound methods."""
-    found = tables(text)
+    found = tables(task1(text))
     assert len(found) == QUIET + rounds, text
     for table in found[QUIET:]:
         c = counts(table)
@@ -74,7 +105,74 @@ def check_leaks(text, rounds, call_wrapper, methods):
 
 def check_quiet(text):
     """The two calibration tables and the Zoom Height one are empty."""
-    assert tables(text)[:QUIET] == [{}] * QUIET, text
+    assert tables(task1(text))[:QUIET] == [{}] * QUIET, text
+
+
+def check_task2(text, rounds, call_wrapper, tk=False):
+    """Task 2 of the output: the echoed code, the detailed diff of ``rounds``
+    opens and closes between two snapshots, the new wakeup methods and the
+    CallWrappers' functions (the same windows), find_leaks' report naming the
+    wakeup method, the window and the CallWrapper at one per repetition, and
+    the pointer to Task 3."""
+    body = task2(text)
+    for line in (
+        ">>> import heapscope",
+        ">>> def open_and_close_path_browser():",
+        ">>> before = heapscope.snapshot()",
+        ">>> for _ in range(%d):" % rounds,
+        ">>> after = heapscope.snapshot()",
+        ">>> diff = after.diff(before)",
+        ">>> diff.print(detail=True)",
+        ">>> print(heapscope.find_leaks(open_and_close_path_browser))",
+    ):
+        assert "\n" + line + "\n" in "\n" + body, line
+
+    # The detailed diff: the bound method is named, every new object counted.
+    (table,) = tables(body)
+    c = counts(table)
+    assert c.get(WAKEUP) == rounds, table
+    assert c.get(WINDOW_LABEL) == rounds, table
+    assert c.get(call_wrapper) == rounds, table
+    assert "method" not in c, table  # no method left with Pympler's plain label
+    assert (TK_CALL in c) == tk and c.get(TK_CALL, rounds) == rounds, table
+    dicts_of = {label for label in c if label.startswith("dict of ")}
+    if sys.version_info < (3, 11):  # instance dicts are materialized before 3.11
+        assert dicts_of == {"dict of " + WINDOW_LABEL, "dict of " + call_wrapper}, table
+    assert dicts_of <= {"dict of " + WINDOW_LABEL, "dict of " + call_wrapper}, table
+    assert all(c[label] == rounds for label in dicts_of), table
+
+    # The new objects themselves: the closed windows' wakeup methods, which the
+    # new CallWrappers store.
+    methods = printed_after(body, [
+        ">>> for method in diff.new_objects(label=%r):" % WAKEUP,
+        "...     print(method)",
+        "...",
+    ])
+    windows = [BOUND_WAKEUP.fullmatch(line).group(1) for line in methods]
+    assert len(set(windows)) == rounds, methods
+    funcs = printed_after(body, [
+        ">>> for wrapper in diff.new_objects(label=%r):" % call_wrapper,
+        "...     print(wrapper.func)",
+        "...",
+    ])
+    assert sorted(BOUND_WAKEUP.fullmatch(line).group(1) for line in funcs) == sorted(windows), funcs
+
+    # find_leaks in one call.
+    # The report: a heading paragraph, then the table.
+    report = printed_after(body, [">>> print(heapscope.find_leaks(open_and_close_path_browser))"], paragraphs=2)
+    assert report[0].startswith("heapscope.find_leaks: "), report
+    assert report[0].endswith(" leaking labels in 5 repetitions of open_and_close_path_browser (after 2 warm-up):")
+    rows = report_rows("\n".join(report))
+    assert rows.get(WAKEUP) == 1, report
+    assert rows.get(WINDOW_LABEL) == 1, report
+    assert rows.get(call_wrapper) == 1, report
+    assert "method" not in rows, report
+    assert (TK_CALL in rows) == tk and rows.get(TK_CALL, 1) == 1, report
+    assert any(line.startswith("      e.g. <bound method ListedToplevel.wakeup of ") for line in report), report
+
+    # Task 3 is the next question, not answered.
+    words = " ".join(body.split())
+    assert words.endswith("That is the next question, Task 3: Where does it leak? This demo does not answer it yet."), body
 
 
 def test_tables_parser():
@@ -92,6 +190,32 @@ def test_demo_leaks_one_window_per_round(rounds, tmp_path):
     check_leaks(text, rounds, CALL_WRAPPER, methods=1)
 
 
+@pytest.mark.parametrize("rounds", [1, 3])
+def test_demo_task2_finds_what_leaks(rounds, tmp_path):
+    status, text = run_demo_to_file(tmp_path / "out.txt", rounds=rounds)
+    assert status == 0
+    check_task2(text, rounds, CALL_WRAPPER)
+
+
+def test_task1_ends_before_task2(tmp_path):
+    _, text = run_demo_to_file(tmp_path / "out.txt", rounds=2)
+    assert task1(text).endswith("(%s): 2 after 2 rounds.\n" % WINDOW_LABEL)
+    assert "Task 3" not in task1(text)
+
+
+def test_check_task2_rejects_plain_labels(tmp_path):
+    """check_task2 fails on Task 2 output whose labels are not the detailed ones."""
+    _, text = run_demo_to_file(tmp_path / "out.txt", rounds=2)
+    check_task2(text, 2, CALL_WRAPPER)
+    plain = text.replace("       " + WAKEUP + " |", "                               method |")
+    plain = plain.replace("  " + WAKEUP + "       ", "  method                               ")
+    assert plain != text
+    with pytest.raises(AssertionError):
+        check_task2(plain, 2, CALL_WRAPPER)
+    with pytest.raises(AssertionError):
+        check_task2(task1(text), 2, CALL_WRAPPER)
+
+
 def test_demo_quiet_tables_empty(tmp_path):
     status, text = run_demo_to_file(tmp_path / "out.txt", rounds=1)
     assert status == 0
@@ -101,13 +225,14 @@ def test_demo_quiet_tables_empty(tmp_path):
 def test_demo_to_stringio():
     out = io.StringIO()
     assert run_demo(file=out, rounds=2) == 0
-    leaks = tables(out.getvalue())[QUIET:]
+    leaks = tables(task1(out.getvalue()))[QUIET:]
     assert [counts(t).get(WINDOW_LABEL) for t in leaks] == [1, 1]
+    assert TASK2 in out.getvalue()
 
 
 def test_demo_leak_tables_show_sizes(tmp_path):
     _, text = run_demo_to_file(tmp_path / "out.txt", rounds=1)
-    leak = tables(text)[-1]
+    leak = tables(task1(text))[-1]
     assert leak[WINDOW_LABEL][1].endswith(" B") and int(leak[WINDOW_LABEL][1].split()[0]) > 0
 
 
@@ -115,8 +240,9 @@ def test_python_m_heapscope_demo():
     proc = run_python("-m", "heapscope", "demo", "--rounds", "2")
     assert proc.returncode == 0, proc.stderr
     assert "Task 1: Is there a leak?" in proc.stdout
-    leaks = tables(proc.stdout)[QUIET:]
+    leaks = tables(task1(proc.stdout))[QUIET:]
     assert [counts(t).get(WINDOW_LABEL) for t in leaks] == [1, 1]
+    check_task2(proc.stdout, 2, CALL_WRAPPER)
 
 
 def test_python_m_heapscope_demo_quiet_tables_empty():
@@ -203,7 +329,9 @@ def test_tk_demo_under_xvfb(xvfb_display, monkeypatch, tmp_path):
     assert status == 0
     # tkinter registers CallWrapper(...).__call__: two bound methods per round.
     check_leaks(text, 2, "tkinter.CallWrapper", methods=2)
+    check_task2(text, 2, "tkinter.CallWrapper", tk=True)
     assert "real Tk menu" in text
+    assert "...     root.update()\n" in task2(text)
 
 
 def test_tk_demo_quiet_tables_empty(xvfb_display, monkeypatch, tmp_path):
@@ -216,4 +344,5 @@ def test_tk_demo_quiet_tables_empty(xvfb_display, monkeypatch, tmp_path):
 def test_tk_command_line_under_xvfb(xvfb_display):
     proc = run_python("-m", "heapscope", "demo", "--tk", "--rounds", "1", env=dict(os.environ, DISPLAY=xvfb_display))
     assert proc.returncode == 0, proc.stderr
-    assert counts(tables(proc.stdout)[-1]).get("tkinter.CallWrapper") == 1
+    assert counts(tables(task1(proc.stdout))[-1]).get("tkinter.CallWrapper") == 1
+    check_task2(proc.stdout, 1, "tkinter.CallWrapper", tk=True)

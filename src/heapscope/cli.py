@@ -25,9 +25,10 @@ def _add_demo(subparsers):
         "demo",
         help="replay the IDLE leak of Pympler's tutorial",
         description=(
-            "Replay 'Task 1: Is there a leak?' of Pympler's tutorial 'Track Down Memory "
-            "Leaks': IDLE's Path Browser window leaks on every open and close.  By default "
-            "IDLE and Tkinter are modelled headlessly (heapscope._idle_demo)."
+            "Replay 'Task 1: Is there a leak?' and 'Task 2: What objects leak?' of Pympler's "
+            "tutorial 'Track Down Memory Leaks': IDLE's Path Browser window leaks on every "
+            "open and close, with its bound method wakeup and the CallWrapper that stores it.  "
+            "By default IDLE and Tkinter are modelled headlessly (heapscope._idle_demo)."
         ),
     )
     p.add_argument("--rounds", type=_positive_int, default=3, metavar="N",

@@ -2,19 +2,28 @@
 
 Pympler's tutorial "Track Down Memory Leaks" found that every Path Browser
 window IDLE opened stayed alive after it was closed.  ``run_demo`` replays its
-"Task 1: Is there a leak?" with ``heapscope.tracker`` on a headless model of
-IDLE (``heapscope._idle_demo``), or with ``tk=True`` on a real Tk menu.
+"Task 1: Is there a leak?" with ``heapscope.tracker`` and "Task 2: What
+objects leak?" with snapshots, their diffs' detailed labels and new objects,
+and ``heapscope.find_leaks``, on a headless model of IDLE
+(``heapscope._idle_demo``), or with ``tk=True`` on a real Tk menu.
 """
 import os
 import sys
 
+import heapscope
 from heapscope import summary, tracker
-from heapscope._idle_demo import Idle, ListedToplevel, Menu, Tcl
+from heapscope._idle_demo import CallWrapper, Idle, ListedToplevel, Menu, Tcl
 
 __all__ = ["run_demo"]
 
 #: The label of a leaked window in the diffs.
 WINDOW_LABEL = "%s.%s" % (ListedToplevel.__module__, ListedToplevel.__qualname__)
+
+#: The detailed label of the windows' bound method wakeup.
+WAKEUP_LABEL = "method (%s.wakeup)" % ListedToplevel.__qualname__
+
+#: The name of Task 2's action, as find_leaks reports it.
+ACTION_NAME = "open_and_close_path_browser"
 
 _INTRO = """\
 heapscope demo: the IDLE leak of Pympler's tutorial "Track Down Memory Leaks"
@@ -37,7 +46,8 @@ Look at the objects, invoke an action, look at the objects again.
 
 
 def run_demo(file=None, rounds=3, tk=False):
-    """Replay "Task 1: Is there a leak?"; print to ``file`` (default stdout).
+    """Replay "Task 1: Is there a leak?" and "Task 2: What objects leak?";
+    print to ``file`` (default stdout).
 
     rounds -- how many times the Path Browser is opened and closed
     tk     -- drive a real ``tkinter.Menu`` (needs a display)
@@ -80,14 +90,124 @@ def run_demo(file=None, rounds=3, tk=False):
         _say(
             out,
             "Yes, there is a leak: each open and close of the Path Browser leaves its window\n"
-            "alive (%s): %d after %d round%s.\n"
-            "Task 2 (What objects leak?) and Task 3 (Where does it leak?) come in later versions."
+            "alive (%s): %d after %d round%s."
             % (WINDOW_LABEL, leaked, rounds, "" if rounds == 1 else "s"),
         )
+        del memory_tracker
+        _task2(out, app, update, rounds, tk)
     finally:
         if root is not None:
             root.destroy()
     return 0
+
+
+_TASK2 = """
+Task 2: What objects leak?
+--------------------------
+Task 1's diffs count objects by type: besides a window and a CallWrapper, each
+round leaves bound methods and objects of standard types.  Which methods?
+heapscope.snapshot() records every live object, and the diff of two snapshots
+knows which objects are new; with detail=True its labels name a bound method's
+function and the class of the instance that owns a dict.  To repeat the action,
+put it in a function (app is Task 1's model IDLE, heapscope._idle_demo.Idle):
+
+>>> import heapscope
+>>> def %(action)s():
+...     app.path_browser()  # File -> Path Browser, then close the window%(tk_update)s
+...
+>>> before = heapscope.snapshot()
+>>> for _ in range(%(rounds)d):
+...     %(action)s()
+..."""
+
+_TASK2_METHODS = """
+ListedToplevel.wakeup brings a window to the front.  IDLE's WindowList adds
+every window to the Windows menu with
+
+    menu.add_command(label=title, command=window.wakeup)
+
+and Tkinter wraps the command in a CallWrapper%(tk_call)s.
+The new wakeup methods are those of the closed Path Browser windows:
+
+>>> for method in diff.new_objects(label=%(wakeup)r):
+...     print(method)
+..."""
+
+_TASK2_WRAPPERS = """
+Each new CallWrapper stores one of them, as the function it calls:
+
+>>> for wrapper in diff.new_objects(label=%(wrapper)r):
+...     print(wrapper.func)
+..."""
+
+_TASK2_FIND_LEAKS = """
+heapscope.find_leaks does it all in one call: it repeats the action, takes a
+snapshot after each repetition and reports the objects that grow every time,
+with a few of them.
+
+>>> print(heapscope.find_leaks(%(action)s))"""
+
+_TASK2_END = """\
+So every open and close of the Path Browser leaves one window alive, with the
+window's bound method wakeup and the CallWrapper that stores it.  But what keeps
+the CallWrappers alive?  That is the next question, Task 3: Where does it leak?
+This demo does not answer it yet."""
+
+
+def _task2(out, app, update, rounds, tk):
+    """Replay "Task 2: What objects leak?" after Task 1, on the same ``app``.
+
+    Opens and closes the Path Browser ``rounds`` times between two snapshots,
+    then has ``heapscope.find_leaks`` repeat it (5 + 2 warm-up times).
+    """
+    if tk:
+        import tkinter
+
+        wrapper_type = tkinter.CallWrapper
+    else:
+        wrapper_type = CallWrapper
+    names = {
+        "action": ACTION_NAME,
+        "rounds": rounds,
+        "wakeup": WAKEUP_LABEL,
+        "wrapper": "%s.%s" % (wrapper_type.__module__, wrapper_type.__qualname__),
+        "tk_update": "\n...     root.update()" if tk else "",
+        "tk_call": ", whose bound method __call__\nit registers with Tcl" if tk else "",
+    }
+
+    def open_and_close_path_browser():
+        app.path_browser()
+        update()
+
+    open_and_close_path_browser.__qualname__ = ACTION_NAME  # report it as the user's function
+    _say(out, _TASK2 % names)
+    before = heapscope.snapshot()
+    n = 0
+    while n < rounds:  # as in Task 1
+        n += 1
+        open_and_close_path_browser()
+    _say(out, ">>> after = heapscope.snapshot()")
+    after = heapscope.snapshot()
+    _say(out, ">>> diff = after.diff(before)")
+    diff = after.diff(before)
+    _say(out, ">>> diff.print(detail=True)")
+    diff.print(file=out, detail=True)
+
+    _say(out, _TASK2_METHODS % names)
+    _say_reprs(out, diff.new_objects(label=WAKEUP_LABEL))
+    _say(out, _TASK2_WRAPPERS % names)
+    _say_reprs(out, [wrapper.func for wrapper in diff.new_objects(label=names["wrapper"])])
+    del before, after, diff
+
+    _say(out, _TASK2_FIND_LEAKS % names)
+    _say(out, str(heapscope.find_leaks(open_and_close_path_browser)))
+    _say(out, _TASK2_END)
+
+
+def _say_reprs(out, objects):
+    """Print the repr of each object on a line of its own."""
+    for obj in objects:
+        _say(out, repr(obj))
 
 
 def _no_update():
