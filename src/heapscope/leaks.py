@@ -26,16 +26,27 @@ from heapscope.summary import _pp
 __all__ = ["find_leaks", "LeakReport", "Leak"]
 
 _SAMPLES = 3
-_repr = reprlib.Repr()
-_repr.maxstring = _repr.maxother = 100
+_REPR_WIDTH = 100
+
+
+class _Repr(reprlib.Repr):
+    """reprlib's bounded reprs of containers; other reprs cut at the end."""
+
+    def repr_instance(self, obj, level):
+        return repr(obj)
+
+
+_repr = _Repr()
+_repr.maxstring = _REPR_WIDTH
 
 
 def _safe_repr(obj):
     """A short repr that never raises (leaked objects can be hostile)."""
     try:
-        return _repr.repr(obj)
+        r = _repr.repr(obj)
     except Exception as e:  # noqa: BLE001 -- any __repr__ may raise anything
         return "<%s object; repr() raised %s>" % (type(obj).__name__, type(e).__name__)
+    return r if len(r) <= _REPR_WIDTH else r[: _REPR_WIDTH - 3] + "..."
 
 
 def _median(values):
