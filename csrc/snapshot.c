@@ -20,6 +20,7 @@
 #include "snapshot.h"
 #include "accum.h"
 #include "addrmap.h"
+#include "bigmem.h"
 #include "identity.h"
 #include "sizes.h"
 #include <stdlib.h>
@@ -68,6 +69,7 @@ typedef struct {
     size_t n;
     rec_t *recs;
     uint64_t *serials;  /* creation serials (3.13+, in a series), else NULL */
+    size_t recs_bytes, serials_bytes;
     uint64_t series;
     int identity;       /* holds a reference on the identity series */
     size_t nfrozen;     /* objects found in the permanent generation */
@@ -92,12 +94,11 @@ static int snap_emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
     builder *b = (builder *)w->ctx;
     SnapshotObject *s = b->s;
     if (s->n == b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 1 << 16;
-        rec_t *nr = realloc(s->recs, nc * sizeof(*nr));
+        rec_t *nr = hs_big_resize(s->recs, &s->recs_bytes, 2 * b->cap * sizeof(rec_t));
         if (!nr)
             return -1;
         s->recs = nr;
-        b->cap = nc;
+        b->cap = s->recs_bytes / sizeof(rec_t);
     }
     Py_ssize_t size;
     Py_ssize_t row = hs_accum_add(&b->a, op, ti, s->n, &size);
@@ -189,6 +190,7 @@ PyObject *hs_snapshot_take(int identity)
     s->n = s->nrows = s->nlabels = s->nfrozen = 0;
     s->recs = NULL;
     s->serials = NULL;
+    s->recs_bytes = s->serials_bytes = 0;
     s->rows = NULL;
     s->labels = NULL;
     s->series = 0;
@@ -207,12 +209,12 @@ PyObject *hs_snapshot_take(int identity)
     memset(&b, 0, sizeof(b));
     b.s = s;
     b.a.detail = 1;
-    b.cap = last_n + last_n / 8 + 1024;
-    s->recs = malloc(b.cap * sizeof(rec_t));
+    s->recs = hs_big_alloc((last_n + last_n / 8 + 1024) * sizeof(rec_t), &s->recs_bytes);
     if (!s->recs) {
         Py_DECREF(s);
         return PyErr_NoMemory();
     }
+    b.cap = s->recs_bytes / sizeof(rec_t);
     int was = hs_gc_pause();
     int rc = hs_walk_run(&b.a.w, snap_emit, &b);
     if (rc == 0 && hs_accum_settle_owners(&b.a, snap_moved, s) < 0) {
@@ -220,7 +222,7 @@ PyObject *hs_snapshot_take(int identity)
         rc = -1;
     }
     if (rc == 0 && (s->series = hs_identity_series()) != 0) {
-        s->serials = malloc((s->n ? s->n : 1) * sizeof(uint64_t));
+        s->serials = hs_big_alloc(s->n * sizeof(uint64_t), &s->serials_bytes);
         if (!s->serials) {
             PyErr_NoMemory();
             rc = -1;
@@ -244,11 +246,9 @@ PyObject *hs_snapshot_take(int identity)
         return NULL;
     }
     last_n = s->n;
-    if (s->n && s->n < b.cap) {
-        rec_t *shrunk = realloc(s->recs, s->n * sizeof(rec_t));
-        if (shrunk)
-            s->recs = shrunk;
-    }
+    rec_t *shrunk = hs_big_resize(s->recs, &s->recs_bytes, s->n * sizeof(rec_t));
+    if (shrunk)
+        s->recs = shrunk;
     return (PyObject *)s;
 }
 
@@ -260,8 +260,8 @@ static void snapshot_dealloc(SnapshotObject *s)
         Py_DECREF(s->labels[i]);
     free(s->labels);
     free(s->rows);
-    free(s->recs);
-    free(s->serials);
+    hs_big_free(s->recs, s->recs_bytes);
+    hs_big_free(s->serials, s->serials_bytes);
     if (s->identity)
         hs_identity_release();
     PyObject_Free(s);
@@ -418,7 +418,7 @@ static PyObject *snapshot_total_size(SnapshotObject *s, void *Py_UNUSED(c))
 
 static PyObject *snapshot_nbytes(SnapshotObject *s, void *Py_UNUSED(c))
 {
-    size_t b = sizeof(*s) + s->n * sizeof(rec_t) + (s->serials ? s->n * sizeof(uint64_t) : 0) +
+    size_t b = sizeof(*s) + s->recs_bytes + s->serials_bytes +
                s->nrows * sizeof(srow_t) + (2 * s->nrows + 1) * sizeof(PyObject *);
     for (size_t i = 0; i < s->nlabels; i++)
         b += _PySys_GetSizeOf(s->labels[i]);
@@ -478,52 +478,126 @@ typedef struct {
     SnapshotObject *old, *new_;
     size_t nnew;
     size_t *newidx; /* records of new_ that were not in old, in record order */
+    size_t newidx_bytes;
     int exact;
 } DiffObject;
+
+/*
+ * Matching records by address.  Two walks of a heap that changed a little
+ * list most objects in the same order, so the records are matched in one
+ * sequential pass: each new record is looked for among the next few old
+ * records after the last match.  When a block of old records is gone (or the
+ * collector moved objects), a sparse index of every SPARSE-th old record puts
+ * the pass back in step.  New records left unmatched are looked up afterwards
+ * in a hash of the old records nobody matched.  Same answers as one big hash,
+ * without a cache miss per object.
+ */
+#define LOOKAHEAD 8
+#define SPARSE 32
+#define AHEAD 16 /* records between a hash-slot prefetch and its use */
+
+typedef struct {
+    const SnapshotObject *o, *n;
+    int exact, still_frozen;
+} matcher;
+
+/* Whether new record i is the object old record j was (same address). */
+static int same_object(const matcher *mt, size_t j, size_t i)
+{
+    const rec_t *q = &mt->o->recs[j], *r = &mt->n->recs[i];
+    const srow_t *nr = &mt->n->rows[rec_row(r)];
+    if (mt->o->rows[rec_row(q)].type != nr->type)
+        return 0;
+    if (mt->exact)
+        return mt->o->serials[j] == mt->n->serials[i];
+    if (rec_tracked(q) && rec_tracked(r)) {
+        /* Objects only ever move to older GC lists (and never out of the
+         * permanent one but by gc.unfreeze): one found in a younger list than
+         * the object at its address was is a new object. */
+        int gq = rec_gen(q), gr = rec_gen(r);
+        return gq == 3 ? (gr == 3 || !mt->still_frozen) : gr >= gq;
+    }
+    if (nr->is_dict)
+        return 1; /* dicts are untracked and re-tracked as they change */
+    return rec_size(q) == rec_size(r);
+}
+
+#define BIT_SET(v, i) ((v)[(i) >> 3] |= (uint8_t)(1u << ((i)&7)))
+#define BIT_GET(v, i) (((v)[(i) >> 3] >> ((i)&7)) & 1u)
 
 /* Fill d->newidx: the records of new_ whose object was not alive in old. */
 static int find_new(DiffObject *d)
 {
-    SnapshotObject *o = d->old, *n = d->new_;
-    hs_addrmap m = {0};
-    if (hs_addrmap_reserve(&m, o->n) < 0)
-        return -1;
-    for (size_t j = 0; j < o->n; j++)
-        hs_addrmap_put(&m, o->recs[j].addr, j); /* reserved: cannot fail */
-    d->newidx = malloc((n->n ? n->n : 1) * sizeof(size_t));
-    if (!d->newidx) {
-        hs_addrmap_free(&m);
-        return -1;
-    }
-    d->exact = o->serials && n->serials && o->series == n->series;
-    /* Only gc.unfreeze() empties the permanent generation. */
-    int still_frozen = n->nfrozen > 0;
+    const SnapshotObject *o = d->old, *n = d->new_;
+    matcher mt = {o, n, o->serials && n->serials && o->series == n->series, n->nfrozen > 0};
+    d->exact = mt.exact;
+    size_t mb = 0, nb = 0, ub = 0;
+    uint8_t *matched = hs_big_alloc(o->n / 8 + 1, &mb); /* old records matched */
+    uint8_t *isnew = hs_big_alloc(n->n / 8 + 1, &nb);
+    size_t *unres = hs_big_alloc(n->n * sizeof(size_t), &ub), nunres = 0;
+    hs_addrmap sparse = {0}, rest = {0};
+    int rc = -1;
+    if (!matched || !isnew || !unres || hs_addrmap_reserve(&sparse, o->n / SPARSE + 1) < 0)
+        goto done;
+    for (size_t j = 0; j < o->n; j += SPARSE)
+        hs_addrmap_put(&sparse, o->recs[j].addr, j); /* reserved: cannot fail */
+    size_t p = 0;
     for (size_t i = 0; i < n->n; i++) {
-        const rec_t *r = &n->recs[i];
-        const srow_t *nr = &n->rows[rec_row(r)];
-        uint64_t j;
-        int same = 0;
-        if (hs_addrmap_get(&m, r->addr, &j) && o->rows[rec_row(&o->recs[j])].type == nr->type) {
-            const rec_t *q = &o->recs[j];
-            if (d->exact) {
-                same = o->serials[j] == n->serials[i];
-            } else if (rec_tracked(q) && rec_tracked(r)) {
-                /* Objects only ever move to older GC lists (and never out of the
-                 * permanent one but by gc.unfreeze): one found in a younger list
-                 * than the object at its address was is a new object. */
-                int gq = rec_gen(q), gr = rec_gen(r);
-                same = gq == 3 ? (gr == 3 || !still_frozen) : gr >= gq;
-            } else if (nr->is_dict) {
-                same = 1; /* dicts are untracked and re-tracked as they change */
-            } else {
-                same = rec_size(q) == rec_size(r);
+        uintptr_t a = n->recs[i].addr;
+        size_t j = (size_t)-1;
+        for (size_t k = p; k < p + LOOKAHEAD && k < o->n; k++)
+            if (o->recs[k].addr == a) {
+                j = k;
+                break;
             }
+        uint64_t v;
+        if (j == (size_t)-1 && hs_addrmap_get(&sparse, a, &v))
+            j = (size_t)v;
+        if (j == (size_t)-1) {
+            unres[nunres++] = i;
+            continue;
         }
-        if (!same)
-            d->newidx[d->nnew++] = i;
+        p = j + 1;
+        BIT_SET(matched, j);
+        if (!same_object(&mt, j, i))
+            BIT_SET(isnew, i);
     }
-    hs_addrmap_free(&m);
-    return 0;
+    /* The rest: a hash of the old records nobody matched. */
+    size_t nrest = 0;
+    for (size_t j = 0; j < o->n; j++)
+        nrest += !BIT_GET(matched, j);
+    if (nunres && nrest) {
+        if (hs_addrmap_reserve(&rest, nrest) < 0)
+            goto done;
+        for (size_t j = 0; j < o->n; j++)
+            if (!BIT_GET(matched, j))
+                hs_addrmap_put(&rest, o->recs[j].addr, j);
+    }
+    for (size_t u = 0; u < nunres; u++) {
+        size_t i = unres[u];
+        uint64_t v;
+        if (u + AHEAD < nunres)
+            hs_addrmap_prefetch(&rest, n->recs[unres[u + AHEAD]].addr);
+        if (!hs_addrmap_get(&rest, n->recs[i].addr, &v) || !same_object(&mt, (size_t)v, i))
+            BIT_SET(isnew, i);
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < n->n; i++)
+        count += BIT_GET(isnew, i);
+    d->newidx = hs_big_alloc(count * sizeof(size_t), &d->newidx_bytes);
+    if (!d->newidx)
+        goto done;
+    for (size_t i = 0; i < n->n; i++)
+        if (BIT_GET(isnew, i))
+            d->newidx[d->nnew++] = i;
+    rc = 0;
+done:
+    hs_addrmap_free(&sparse);
+    hs_addrmap_free(&rest);
+    hs_big_free(matched, mb);
+    hs_big_free(isnew, nb);
+    hs_big_free(unres, ub);
+    return rc;
 }
 
 static PyObject *snapshot_diff(SnapshotObject *s, PyObject *old)
@@ -541,6 +615,7 @@ static PyObject *snapshot_diff(SnapshotObject *s, PyObject *old)
     d->new_ = s;
     d->nnew = 0;
     d->newidx = NULL;
+    d->newidx_bytes = 0;
     d->exact = 0;
     if (find_new(d) < 0) {
         Py_DECREF(d);
@@ -555,7 +630,7 @@ static void diff_dealloc(DiffObject *d)
 {
     Py_XDECREF(d->old);
     Py_XDECREF(d->new_);
-    free(d->newidx);
+    hs_big_free(d->newidx, d->newidx_bytes);
     PyObject_Free(d);
 }
 
