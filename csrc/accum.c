@@ -110,10 +110,6 @@ static int pend(hs_pending **v, size_t *n, size_t *cap, PyObject *op, size_t row
 
 /* ---- 2. adding ------------------------------------------------------------------- */
 
-#ifndef Py_TPFLAGS_MANAGED_DICT
-#define Py_TPFLAGS_MANAGED_DICT 0
-#endif
-
 /* Detail mode: remember which instance owns a dict, which function a cell. */
 static int note_owned(hs_accum *a, PyObject *op, const hs_typeinfo *ti)
 {

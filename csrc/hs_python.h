@@ -100,6 +100,13 @@ static inline int hs_frame_is_executing(PyFrameObject *f)
 
 /* ---- instance dicts -------------------------------------------------------- */
 
+#ifndef Py_TPFLAGS_MANAGED_DICT
+#define Py_TPFLAGS_MANAGED_DICT 0 /* before 3.11: no managed dicts */
+#endif
+/* 3.13's tp_traverse skips a materialized __dict__ while the instance's inline
+ * values are still in use, so the walk visits that dict itself. */
+#define HS_TRAVERSE_MISSES_MANAGED_DICT (PY_VERSION_HEX >= 0x030D0000)
+
 /* The __dict__ object of an instance if one exists, borrowed; NULL when the
  * instance has none or its attributes are still inline values.  Never
  * materializes a dict and never allocates. */

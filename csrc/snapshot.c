@@ -719,15 +719,19 @@ static PyObject *diff_print(DiffObject *d, PyObject *args, PyObject *kw)
     return r;
 }
 
-/* Rows of new_ selected by a label (matching the default or the detailed one):
- * a C array of flags, or NULL with want_all set when label is None. */
-static int select_rows(SnapshotObject *s, PyObject *label, char **sel)
+/* Rows selected by a label (the default or the detailed one) and/or a
+ * detailed label: a C array of flags, or NULL when neither is given. */
+static int select_rows(SnapshotObject *s, PyObject *label, PyObject *detail, char **sel)
 {
     *sel = NULL;
-    if (!label || label == Py_None)
+    if (label == Py_None)
+        label = NULL;
+    if (detail == Py_None)
+        detail = NULL;
+    if (!label && !detail)
         return 0;
-    if (!PyUnicode_Check(label)) {
-        PyErr_SetString(PyExc_TypeError, "label must be a str or None");
+    if ((label && !PyUnicode_Check(label)) || (detail && !PyUnicode_Check(detail))) {
+        PyErr_SetString(PyExc_TypeError, "label and detail must be str or None");
         return -1;
     }
     *sel = calloc(s->nrows + 1, 1);
@@ -739,8 +743,12 @@ static int select_rows(SnapshotObject *s, PyObject *label, char **sel)
         srow_t *r = &s->rows[i];
         if (!r->count)
             continue;
-        int eq = PyUnicode_Compare(s->labels[r->label], label) == 0 ||
+        int eq = 1;
+        if (label)
+            eq = PyUnicode_Compare(s->labels[r->label], label) == 0 ||
                  PyUnicode_Compare(s->labels[r->dlabel], label) == 0;
+        if (eq && detail)
+            eq = PyUnicode_Compare(s->labels[r->dlabel], detail) == 0;
         if (PyErr_Occurred()) {
             free(*sel);
             *sel = NULL;
@@ -819,12 +827,12 @@ static PyObject *diff_new_rows(DiffObject *d, PyObject *Py_UNUSED(ignored))
 
 static PyObject *diff_new_records(DiffObject *d, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"label", "limit", NULL};
-    PyObject *label = Py_None, *lim = Py_None;
+    static char *kwlist[] = {"label", "limit", "detail", NULL};
+    PyObject *label = Py_None, *lim = Py_None, *detail = Py_None;
     Py_ssize_t limit;
     char *sel;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO:new_records", kwlist, &label, &lim) ||
-        parse_limit(lim, &limit) < 0 || select_rows(d->new_, label, &sel) < 0)
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOO:new_records", kwlist, &label, &lim, &detail) ||
+        parse_limit(lim, &limit) < 0 || select_rows(d->new_, label, detail, &sel) < 0)
         return NULL;
     SnapshotObject *n = d->new_;
     PyObject *out = PyList_New(0);
@@ -877,12 +885,12 @@ static int refind_emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
 /* The new objects still alive, found by a fresh walk. */
 static PyObject *diff_new_objects(DiffObject *d, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"label", "limit", NULL};
-    PyObject *label = Py_None, *lim = Py_None;
+    static char *kwlist[] = {"label", "limit", "detail", NULL};
+    PyObject *label = Py_None, *lim = Py_None, *detail = Py_None;
     Py_ssize_t limit;
     char *sel;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO:new_objects", kwlist, &label, &lim) ||
-        parse_limit(lim, &limit) < 0 || select_rows(d->new_, label, &sel) < 0)
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOO:new_objects", kwlist, &label, &lim, &detail) ||
+        parse_limit(lim, &limit) < 0 || select_rows(d->new_, label, detail, &sel) < 0)
         return NULL;
     SnapshotObject *n = d->new_;
     refind f;
@@ -962,9 +970,11 @@ static PyMethodDef diff_methods[] = {
     {"new_rows", (PyCFunction)diff_new_rows, METH_NOARGS,
      "new_rows() -> [(label, detail_label, count, size)] of the objects not in the old snapshot."},
     {"new_records", (PyCFunction)(void (*)(void))diff_new_records, METH_VARARGS | METH_KEYWORDS,
-     "new_records(label=None, limit=None) -> [(address, label, detail_label, size)] of the new objects."},
+     "new_records(label=None, limit=None, detail=None) -> [(address, label, detail_label, size)] of the new "
+     "objects; label matches the default or the detailed label, detail only the detailed one."},
     {"new_objects", (PyCFunction)(void (*)(void))diff_new_objects, METH_VARARGS | METH_KEYWORDS,
-     "new_objects(label=None, limit=None) -> the new objects still alive, found by a fresh heap walk."},
+     "new_objects(label=None, limit=None, detail=None) -> the new objects still alive, found by a fresh heap "
+     "walk; label matches the default or the detailed label, detail only the detailed one."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -389,6 +389,8 @@ static void traverse(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
         }
         if (PyObject_IS_GC(op) && Py_TYPE(op)->tp_traverse)
             Py_TYPE(op)->tp_traverse(op, visit_cb, w);
+        if (HS_TRAVERSE_MISSES_MANAGED_DICT && (Py_TYPE(op)->tp_flags & Py_TPFLAGS_MANAGED_DICT))
+            enqueue(w, hs_instance_dict(op, Py_TYPE(op)));
         if (ti->is_dict)
             traverse_dict(w, op);
         break;

@@ -15,7 +15,6 @@ import pytest
 import heapscope
 from test_demo_cli import run_python, xvfb_display  # noqa: F401  (the Xvfb fixture and its skip rules)
 
-PY313 = sys.version_info >= (3, 13)
 REPEAT = 5  # find_leaks' default
 
 
@@ -178,8 +177,6 @@ def test_callback_registry_of_bound_methods():
     assert sizes == sorted(sizes, reverse=True) and len(sizes) == len(report.leaks)
 
 
-@pytest.mark.xfail(PY313, strict=True,
-                   reason="3.13: the walk misses materialized __dict__s whose values are still inline")
 def test_callback_registry_leaks_the_instance_dict():
     report = heapscope.find_leaks(open_window)
     dicts = [vars(m.__self__) for m in CALLBACKS]
@@ -471,7 +468,6 @@ def add_owned_and_plain_dict():
     OWNED.append((DictOwner(n), {"plain": n}))
 
 
-@pytest.mark.xfail(strict=True, reason="Leak.samples of label 'dict' include other rows' dicts ('dict of ...')")
 def test_samples_of_a_plain_dict_leak_are_plain_dicts():
     report = heapscope.find_leaks(add_owned_and_plain_dict)
     owned = [vars(o) for o, _ in OWNED]
@@ -480,7 +476,6 @@ def test_samples_of_a_plain_dict_leak_are_plain_dicts():
     check_leak(report, "dict", "dict", 1, sys.getsizeof(plain[0]), plain)
 
 
-@pytest.mark.xfail(strict=True, reason="Leak.counts include find_leaks' own floats (perf_counter t, action_time)")
 def test_counts_are_the_actions_objects_only():
     report = heapscope.find_leaks(add_float)
     leak = leak_of(report, "float")

@@ -18,12 +18,6 @@ N_REUSE = 1000
 # PYTHONMALLOC=malloc, whose quarantine does not reuse addresses.
 POOLED = not os.environ.get("PYTHONMALLOC", "").startswith("malloc")
 
-# On 3.13 an instance's __dict__ that still shares the instance's inline values
-# is not visited by tp_traverse (PyObject_VisitManagedDict), and the walk misses it.
-MISSES_INLINE_DICTS = pytest.mark.xfail(
-    PY313, strict=True, reason="3.13: the walk misses materialized __dict__s whose values are still inline"
-)
-
 
 class Tracked:
     """A plain user class: its label is its module and qualname."""
@@ -464,7 +458,6 @@ def test_summary_with_detailed_labels():
     assert plain["method"][0] >= 25
 
 
-@MISSES_INLINE_DICTS
 def test_summary_counts_materialized_instance_dicts():
     objs = [WithDict(i) for i in range(40)]
     dict_sizes = sum(sys.getsizeof(vars(o)) for o in objs)

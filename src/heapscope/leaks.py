@@ -156,6 +156,16 @@ def _freeze():
     return True
 
 
+class _Run:
+    """find_leaks' own state between snapshots: heap walks never count it, nor
+    the timing floats and snapshots it holds (a local would be counted)."""
+
+    __slots__ = ("base", "snaps", "start", "action_time")
+
+
+_core.own_type(_Run)
+
+
 def find_leaks(action, *args, repeat=5, warmup=2, **kwargs):
     """Call ``action(*args, **kwargs)`` ``warmup`` times, then ``repeat`` times
     with a collected snapshot after each; return a LeakReport."""
@@ -168,25 +178,24 @@ def find_leaks(action, *args, repeat=5, warmup=2, **kwargs):
     t_start = time.perf_counter()
     for _ in range(warmup):
         action(*args, **kwargs)
+    run = _Run()
+    run.snaps = []
+    run.action_time = 0.0
     gc.collect()
     frozen = _freeze()
     try:
-        base = _core.snapshot()
-        action_time = 0.0
-        snaps = []
+        run.base = _core.snapshot()
         for _ in range(repeat):
-            t = time.perf_counter()
+            run.start = time.perf_counter()
             action(*args, **kwargs)
-            action_time += time.perf_counter() - t
+            run.action_time += time.perf_counter() - run.start
             gc.collect()
-            snaps.append(_core.snapshot())
-        diffs = [s.diff(base) for s in snaps]
-        del snaps
-        leaks = _leaks(diffs, repeat)
+            run.snaps.append(_core.snapshot())
+        leaks = _leaks([s.diff(run.base) for s in run.snaps], repeat)
     finally:
         if frozen:
             gc.unfreeze()
-    return LeakReport(leaks, repeat, warmup, action_time, time.perf_counter() - t_start, action)
+    return LeakReport(leaks, repeat, warmup, run.action_time, time.perf_counter() - t_start, action)
 
 
 def _leaks(diffs, repeat):
@@ -205,7 +214,7 @@ def _leaks(diffs, repeat):
         if min(steps) <= 0:
             continue
         growth = [sizes[0]] + [sizes[i] - sizes[i - 1] for i in range(1, repeat)]
-        samples = last.new_objects(label=detail, limit=_SAMPLES)
+        samples = last.new_objects(label=label, detail=detail, limit=_SAMPLES)
         tb = tracemalloc.get_object_traceback(samples[0]) if tracing and samples else None
         leaks.append(Leak(label, detail, _median(steps), _median(growth), counts, sizes, samples, tb))
     leaks.sort(key=lambda l: (-l.size, -l.count, l.detail))
