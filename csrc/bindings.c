@@ -7,6 +7,7 @@
 #include "objects.h"
 #include "labels.h"
 #include "snapshot.h"
+#include "freeze.h"
 #include "typestats.h"
 
 /* One optional boolean argument, positional or by keyword, parsed without
@@ -128,6 +129,19 @@ static PyObject *py_type_stats(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
     return hs_type_stats();
 }
 
+static PyObject *py_freeze_aside(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    if (hs_freeze_aside() < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_freeze_restore(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    hs_freeze_restore();
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef core_methods[] = {
     {"summarize_heap", (PyCFunction)(void (*)(void))py_summarize_heap, METH_FASTCALL | METH_KEYWORDS,
      "summarize_heap(detail=False) -> Summary of every live object, from one C heap walk."},
@@ -147,6 +161,10 @@ static PyMethodDef core_methods[] = {
      "set_label_hooks(module): Python helper labelling modules without __name__."},
     {"type_stats", py_type_stats, METH_NOARGS,
      "type_stats() -> [(type, count), ...] of every live object, by exact type."},
+    {"freeze_aside", py_freeze_aside, METH_NOARGS,
+     "freeze_aside(): hold the program's frozen objects aside (find_leaks, before gc.freeze)."},
+    {"freeze_restore", py_freeze_restore, METH_NOARGS,
+     "freeze_restore(): put them back into the permanent generation (after gc.unfreeze)."},
     {NULL, NULL, 0, NULL},
 };
 

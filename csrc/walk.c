@@ -11,7 +11,8 @@
  *                           T_OBJECT members of non-GC types
  *   5. thread frames        locals of frames running on every thread
  *                           (interpreter frames on 3.11+, frame objects before)
- *   6. the walk             GC lists (all generations and the permanent one),
+ *   6. the walk             GC lists (all generations, the permanent one and
+ *                           the program's frozen objects held aside: freeze.c),
  *                           closure, refusal during a collection
  *
  * Tracked objects are emitted from the GC lists, untracked ones the first time
@@ -24,6 +25,7 @@
 #include "walk.h"
 #include "sizes.h"
 #include "labels.h"
+#include "freeze.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -557,6 +559,7 @@ int hs_walk_run(hs_walker *w, hs_emit_fn emit, void *ctx)
     /* w->gen tells consumers which list a tracked object was found in. */
     w->gen = NUM_GENERATIONS;
     walk_list(w, &g->permanent_generation.head);
+    walk_list(w, hs_frozen_aside());
     for (w->gen = NUM_GENERATIONS - 1; w->gen >= 0; w->gen--)
         walk_list(w, &g->generations[w->gen].head);
     walk_threads(w);

@@ -10,9 +10,10 @@ then holds steady stops growing, garbage cycles are collected, and caches
 that fill once are filled during the warm-up.
 
 While the repetitions run, the objects that existed before them are frozen
-into the GC's permanent generation (``gc.freeze()``, unless the program uses
-it itself), so an object at a reused address is never mistaken for an old
-one; on 3.13+ creation serials make identity exact as well.
+into the GC's permanent generation (``gc.freeze()``; objects the program had
+frozen itself wait aside and are put back afterwards), so a GC-tracked object
+at a reused address is never mistaken for an old one; on 3.13+ creation
+serials make identity exact for every object.
 """
 import gc
 import reprlib
@@ -149,11 +150,15 @@ class LeakReport:
 
 
 def _freeze():
-    """Freeze the current heap when the program does not use gc.freeze itself."""
-    if gc.get_freeze_count():
-        return False
+    """Freeze the current heap; the program's own frozen objects wait aside."""
+    _core.freeze_aside()
     gc.freeze()
-    return True
+
+
+def _unfreeze():
+    """Unfreeze what _freeze froze, and only that."""
+    gc.unfreeze()
+    _core.freeze_restore()
 
 
 class _Run:
@@ -182,7 +187,7 @@ def find_leaks(action, *args, repeat=5, warmup=2, **kwargs):
     run.snaps = []
     run.action_time = 0.0
     gc.collect()
-    frozen = _freeze()
+    _freeze()
     try:
         run.base = _core.snapshot()
         for _ in range(repeat):
@@ -193,8 +198,7 @@ def find_leaks(action, *args, repeat=5, warmup=2, **kwargs):
             run.snaps.append(_core.snapshot())
         leaks = _leaks([s.diff(run.base) for s in run.snaps], repeat)
     finally:
-        if frozen:
-            gc.unfreeze()
+        _unfreeze()
     return LeakReport(leaks, repeat, warmup, run.action_time, time.perf_counter() - t_start, action)
 
 

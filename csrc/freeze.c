@@ -1,0 +1,45 @@
+/*
+ * freeze.c -- the program's own frozen objects, held aside (see freeze.h).
+ *
+ * find_leaks moves the heap it starts from into the GC's permanent generation
+ * (gc.freeze) so that every object created later can be told from the old
+ * ones, and moves it back with gc.unfreeze when it is done.  gc.unfreeze
+ * empties the whole permanent generation, though, and some objects there are
+ * the program's own (CPython 3.12 freezes a few hundred at startup; servers
+ * freeze their preloaded heap).  Those wait on this list meanwhile and are
+ * put back exactly.  An object on it is still deallocated normally (unlinking
+ * works on any list), never examined by a collection, and walked as frozen.
+ */
+#include "freeze.h"
+
+static PyGC_Head aside = {(uintptr_t)&aside, (uintptr_t)&aside};
+
+/* Append every object of `from` to `to`, leaving `from` empty (gc_list_merge). */
+static void list_move_all(PyGC_Head *from, PyGC_Head *to)
+{
+    if (_PyGCHead_NEXT(from) == from)
+        return;
+    PyGC_Head *to_tail = _PyGCHead_PREV(to);
+    PyGC_Head *first = _PyGCHead_NEXT(from);
+    PyGC_Head *last = _PyGCHead_PREV(from);
+    _PyGCHead_SET_NEXT(to_tail, first);
+    _PyGCHead_SET_PREV(first, to_tail);
+    _PyGCHead_SET_NEXT(last, to);
+    _PyGCHead_SET_PREV(to, last);
+    from->_gc_next = (uintptr_t)from;
+    from->_gc_prev = (uintptr_t)from;
+}
+
+int hs_freeze_aside(void)
+{
+    if (_PyGCHead_NEXT(&aside) != &aside) {
+        PyErr_SetString(PyExc_RuntimeError, "heapscope: find_leaks is already running");
+        return -1;
+    }
+    list_move_all(&hs_gcstate()->permanent_generation.head, &aside);
+    return 0;
+}
+
+void hs_freeze_restore(void) { list_move_all(&aside, &hs_gcstate()->permanent_generation.head); }
+
+PyGC_Head *hs_frozen_aside(void) { return &aside; }

@@ -1,0 +1,17 @@
+/*
+ * freeze.h -- the program's own frozen objects, held aside while find_leaks
+ * freezes the heap it starts from.
+ */
+#ifndef HS_FREEZE_H
+#define HS_FREEZE_H
+#include "hs_python.h"
+
+/* Move the permanent generation's objects onto heapscope's own list; 0, or -1
+ * with RuntimeError when they are already aside. */
+int hs_freeze_aside(void);
+/* Put them back at the end of the permanent generation. */
+void hs_freeze_restore(void);
+/* The list holding them (empty unless find_leaks is running); the walk reads it. */
+PyGC_Head *hs_frozen_aside(void);
+
+#endif
