@@ -269,7 +269,7 @@ def part_leaks(rec, info, repeat):
         t1 = pc()
         gc.collect()
         t2 = pc()
-        frozen = hl._freeze()
+        hl._freeze()
         t3 = pc()
         base = _core.snapshot()
         t_snap = pc() - t3
@@ -290,8 +290,7 @@ def part_leaks(rec, info, repeat):
         del snaps
         found = hl._leaks(diffs, LEAK_REPEAT)
         c = pc()
-        if frozen:
-            gc.unfreeze()
+        hl._unfreeze()
         d = pc()
         rec.add("leaks.step.warmup", t1 - t0)
         rec.add("leaks.step.freeze", t3 - t2)
