@@ -7,6 +7,7 @@
  *   3. settling  owners of dicts and cells, deferred sizes, label strings
  */
 #include "accum.h"
+#include "vec.h"
 #include "labels.h"
 #include "sizes.h"
 #include <stdlib.h>
@@ -24,14 +25,8 @@ static size_t hash_key(PyTypeObject *tp, int kind, PyObject *extra, PyObject *ex
 static Py_ssize_t row_new(hs_accum *a, PyTypeObject *tp, int kind, PyObject *extra, PyObject *extra2,
                           Py_ssize_t base)
 {
-    if (a->nrows == a->caprows) {
-        size_t nc = a->caprows ? a->caprows * 2 : 1024;
-        hs_row *nr = realloc(a->rows, nc * sizeof(*nr));
-        if (!nr)
-            return -1;
-        a->rows = nr;
-        a->caprows = nc;
-    }
+    if (hs_vec_grow((void **)&a->rows, a->nrows, &a->caprows, sizeof(hs_row), 1024) < 0)
+        return -1;
     Py_ssize_t idx = (Py_ssize_t)a->nrows++;
     hs_row *r = &a->rows[idx];
     r->type = tp;
@@ -93,14 +88,8 @@ static Py_ssize_t row_keyed(hs_accum *a, PyTypeObject *tp, int kind, PyObject *e
 
 static int pend(hs_pending **v, size_t *n, size_t *cap, PyObject *op, size_t row, size_t rec)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 1024;
-        hs_pending *nv = realloc(*v, nc * sizeof(*nv));
-        if (!nv)
-            return -1;
-        *v = nv;
-        *cap = nc;
-    }
+    if (hs_vec_grow((void **)v, *n, cap, sizeof(hs_pending), 1024) < 0)
+        return -1;
     (*v)[*n].op = op;
     (*v)[*n].row = row;
     (*v)[*n].rec = rec;

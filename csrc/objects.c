@@ -7,6 +7,7 @@
  * list and scans the other: linear, where Pympler's is quadratic per type.
  */
 #include "objects.h"
+#include "vec.h"
 #include "addrmap.h"
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +20,8 @@ typedef struct {
 static int collect_emit(hs_walker *w, PyObject *op, hs_typeinfo *Py_UNUSED(ti))
 {
     ptrvec *pv = (ptrvec *)w->ctx;
-    if (pv->n == pv->cap) {
-        size_t nc = pv->cap ? pv->cap * 2 : 1 << 16;
-        PyObject **nv = realloc(pv->v, nc * sizeof(*nv));
-        if (!nv)
-            return -1;
-        pv->v = nv;
-        pv->cap = nc;
-    }
+    if (hs_vec_grow((void **)&pv->v, pv->n, &pv->cap, sizeof(PyObject *), 1 << 16) < 0)
+        return -1;
     pv->v[pv->n++] = op;
     return 0;
 }

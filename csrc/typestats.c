@@ -10,6 +10,7 @@
  * between, so none of them can die first.
  */
 #include "typestats.h"
+#include "vec.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,14 +30,8 @@ static int count_emit(hs_walker *w, PyObject *Py_UNUSED(op), hs_typeinfo *ti)
 {
     type_counts *tc = (type_counts *)w->ctx;
     if (ti->slot < 0) {
-        if (tc->n == tc->cap) {
-            size_t nc = tc->cap ? tc->cap * 2 : 256;
-            type_count *nv = realloc(tc->v, nc * sizeof(*nv));
-            if (!nv)
-                return -1;
-            tc->v = nv;
-            tc->cap = nc;
-        }
+        if (hs_vec_grow((void **)&tc->v, tc->n, &tc->cap, sizeof(type_count), 256) < 0)
+            return -1;
         tc->v[tc->n].type = ti->type;
         tc->v[tc->n].count = 0;
         ti->slot = (Py_ssize_t)tc->n++;

@@ -23,6 +23,7 @@
  * whatever they do with the raw pointers afterwards.
  */
 #include "walk.h"
+#include "vec.h"
 #include "sizes.h"
 #include "labels.h"
 #include "freeze.h"
@@ -101,14 +102,8 @@ static int has_object_members(PyTypeObject *tp)
 static hs_typeinfo *pool_new(hs_walker *w)
 {
     if (w->npool == 0 || w->chunk_used == POOL_CHUNK) {
-        if (w->npool == w->cappool) {
-            size_t nc = w->cappool ? w->cappool * 2 : 16;
-            hs_typeinfo **np = realloc(w->pool, nc * sizeof(*np));
-            if (!np)
-                return NULL;
-            w->pool = np;
-            w->cappool = nc;
-        }
+        if (hs_vec_grow((void **)&w->pool, w->npool, &w->cappool, sizeof(hs_typeinfo *), 16) < 0)
+            return NULL;
         hs_typeinfo *c = calloc(POOL_CHUNK, sizeof(hs_typeinfo));
         if (!c)
             return NULL;
@@ -208,15 +203,9 @@ void hs_walk_release(hs_walker *w)
 
 static void push(hs_walker *w, PyObject *op)
 {
-    if (w->nstack == w->capstack) {
-        size_t nc = w->capstack ? w->capstack * 2 : 4096;
-        PyObject **ns = realloc(w->stack, nc * sizeof(*ns));
-        if (!ns) {
-            w->oom = 1;
-            return;
-        }
-        w->stack = ns;
-        w->capstack = nc;
+    if (hs_vec_grow((void **)&w->stack, w->nstack, &w->capstack, sizeof(PyObject *), 4096) < 0) {
+        w->oom = 1;
+        return;
     }
     w->stack[w->nstack++] = op;
 }
