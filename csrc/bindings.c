@@ -8,6 +8,8 @@
 #include "labels.h"
 #include "snapshot.h"
 #include "freeze.h"
+#include "paths.h"
+#include "graph.h"
 #include "typestats.h"
 
 /* One optional boolean argument, positional or by keyword, parsed without
@@ -65,7 +67,16 @@ static PyObject *py_snapshot(PyObject *Py_UNUSED(m), PyObject *const *args, Py_s
     int identity = 1;
     if (one_flag("snapshot", "identity", args, nargs, kwnames, &identity) < 0)
         return NULL;
-    return hs_snapshot_take(identity);
+    return hs_snapshot_take(identity, 0, NULL, NULL);
+}
+
+static PyObject *py_graph_snapshot(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
+                                   PyObject *kwnames)
+{
+    int identity = 1;
+    if (one_flag("graph_snapshot", "identity", args, nargs, kwnames, &identity) < 0)
+        return NULL;
+    return hs_snapshot_take(identity, 1, NULL, NULL);
 }
 
 static PyObject *py_get_objects(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
@@ -142,6 +153,23 @@ static PyObject *py_freeze_restore(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a
     Py_RETURN_NONE;
 }
 
+static PyObject *py_why_alive(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"objs", "max_paths", NULL};
+    PyObject *objs;
+    int max_paths = 3;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|i:why_alive", kwlist, &objs, &max_paths))
+        return NULL;
+    return hs_why_alive(objs, max_paths);
+}
+
+static PyObject *py_hide_frames(PyObject *Py_UNUSED(m), PyObject *code)
+{
+    if (hs_graph_hide_frames(code) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef core_methods[] = {
     {"summarize_heap", (PyCFunction)(void (*)(void))py_summarize_heap, METH_FASTCALL | METH_KEYWORDS,
      "summarize_heap(detail=False) -> Summary of every live object, from one C heap walk."},
@@ -149,6 +177,8 @@ static PyMethodDef core_methods[] = {
      "summarize(objects, detail=False) -> [[label, count, size], ...] (Pympler)."},
     {"snapshot", (PyCFunction)(void (*)(void))py_snapshot, METH_FASTCALL | METH_KEYWORDS,
      "snapshot(identity=True) -> Snapshot of every live object (no references kept)."},
+    {"graph_snapshot", (PyCFunction)(void (*)(void))py_graph_snapshot, METH_FASTCALL | METH_KEYWORDS,
+     "graph_snapshot(identity=True) -> Snapshot with the reference graph and its roots."},
     {"get_objects", py_get_objects, METH_NOARGS, "get_objects() -> list of every live object."},
     {"count_objects", py_count_objects, METH_NOARGS, "count_objects() -> number of live objects."},
     {"identity_diff", (PyCFunction)(void (*)(void))py_identity_diff, METH_FASTCALL,
@@ -161,6 +191,10 @@ static PyMethodDef core_methods[] = {
      "set_label_hooks(module): Python helper labelling modules without __name__."},
     {"type_stats", py_type_stats, METH_NOARGS,
      "type_stats() -> [(type, count), ...] of every live object, by exact type."},
+    {"why_alive", (PyCFunction)(void (*)(void))py_why_alive, METH_VARARGS | METH_KEYWORDS,
+     "why_alive(objs, max_paths=3) -> per object [(root kind, root label, [objects], [edges])], shortest first."},
+    {"hide_frames", py_hide_frames, METH_O,
+     "hide_frames(code): locals of frames running this code are not graph roots (heapscope's own)."},
     {"freeze_aside", py_freeze_aside, METH_NOARGS,
      "freeze_aside(): hold the program's frozen objects aside (find_leaks, before gc.freeze)."},
     {"freeze_restore", py_freeze_restore, METH_NOARGS,

@@ -32,6 +32,7 @@
 #include "internal/pycore_interp.h"
 #if PY_VERSION_HEX >= 0x030B0000
 #include "internal/pycore_frame.h"
+#include "internal/pycore_dict.h"
 #endif
 #undef Py_BUILD_CORE
 #pragma GCC diagnostic pop
@@ -134,6 +135,46 @@ static inline PyObject *hs_instance_dict(PyObject *op, PyTypeObject *tp)
         off += (Py_ssize_t)_PyObject_VAR_SIZE(tp, n);
     }
     return *(PyObject **)((char *)op + off);
+}
+
+/* Name of the attribute under which instance op holds child in its inline
+ * values (3.11+: attributes not in a __dict__ object), borrowed, or NULL. */
+static inline PyObject *hs_inline_attr_name(PyObject *op, PyObject *child)
+{
+#if HS_PY311
+    PyTypeObject *tp = Py_TYPE(op);
+    if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        return NULL;
+    PyDictKeysObject *keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
+    if (!keys)
+        return NULL;
+    Py_ssize_t n = keys->dk_nentries;
+#if PY_VERSION_HEX >= 0x030D0000
+    if (!(tp->tp_flags & Py_TPFLAGS_INLINE_VALUES))
+        return NULL;
+    PyDictValues *values = (PyDictValues *)((char *)op + sizeof(PyObject));
+    if (!values->valid)
+        return NULL;
+    if (n > values->capacity)
+        n = values->capacity;
+#elif HS_PY312
+    char *tagged = ((char **)op)[-3];
+    if (!((uintptr_t)tagged & 1))
+        return NULL;
+    PyDictValues *values = (PyDictValues *)(tagged + 1);
+#else
+    PyDictValues *values = ((PyDictValues **)op)[-4];
+    if (!values)
+        return NULL;
+#endif
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (values->values[i] == child)
+            return DK_UNICODE_ENTRIES(keys)[i].me_key;
+#else
+    (void)op;
+    (void)child;
+#endif
+    return NULL;
 }
 
 /* ---- code objects ---------------------------------------------------------- */

@@ -21,6 +21,7 @@
 #include "accum.h"
 #include "addrmap.h"
 #include "bigmem.h"
+#include "graph.h"
 #include "identity.h"
 #include "sizes.h"
 #include <stdlib.h>
@@ -73,6 +74,7 @@ typedef struct {
     uint64_t series;
     int identity;       /* holds a reference on the identity series */
     size_t nfrozen;     /* objects found in the permanent generation */
+    hs_graph *graph;    /* the reference graph, when asked for */
     size_t nrows;
     srow_t *rows;
     size_t nlabels;
@@ -182,7 +184,7 @@ static int snap_rows(SnapshotObject *s, hs_accum *a)
     return 0;
 }
 
-PyObject *hs_snapshot_take(int identity)
+PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *hook_ctx)
 {
     SnapshotObject *s = PyObject_New(SnapshotObject, &HS_SnapshotType);
     if (!s)
@@ -196,6 +198,7 @@ PyObject *hs_snapshot_take(int identity)
     s->series = 0;
     s->total_size = 0;
     s->identity = 0;
+    s->graph = NULL;
     if (identity) {
         if (hs_identity_acquire() < 0) {
             Py_DECREF(s);
@@ -230,6 +233,11 @@ PyObject *hs_snapshot_take(int identity)
         for (size_t i = 0; s->serials && i < s->n; i++)
             s->serials[i] = hs_identity_serial(s->recs[i].addr);
     }
+    if (rc == 0 && graph) {
+        s->graph = hs_graph_build(&b.a, &s->recs[0].addr, sizeof(rec_t) / sizeof(uintptr_t), s->n);
+        if (!s->graph || (hook && hook(hook_ctx, &s->recs[0].addr, sizeof(rec_t) / sizeof(uintptr_t), s->graph) < 0))
+            rc = -1;
+    }
     if (rc < 0 && b.too_many_rows) {
         PyErr_Clear();
         PyErr_SetString(PyExc_RuntimeError, "heapscope: more than 8M distinct labels in one snapshot");
@@ -238,6 +246,8 @@ PyObject *hs_snapshot_take(int identity)
         /* From here on Python code may run; the addresses are not used again. */
         hs_accum_settle_sizes(&b.a, snap_sized, s);
         rc = hs_accum_labels(&b.a) < 0 ? -1 : snap_rows(s, &b.a);
+        if (rc == 0 && s->graph)
+            rc = hs_graph_labels(s->graph);
     }
     hs_accum_free(&b.a);
     hs_gc_resume(was);
@@ -252,6 +262,11 @@ PyObject *hs_snapshot_take(int identity)
     return (PyObject *)s;
 }
 
+struct hs_graph *hs_snapshot_graph(PyObject *snap)
+{
+    return PyObject_TypeCheck(snap, &HS_SnapshotType) ? ((SnapshotObject *)snap)->graph : NULL;
+}
+
 /* ---- 3. Snapshot type ----------------------------------------------------------- */
 
 static void snapshot_dealloc(SnapshotObject *s)
@@ -262,6 +277,7 @@ static void snapshot_dealloc(SnapshotObject *s)
     free(s->rows);
     hs_big_free(s->recs, s->recs_bytes);
     hs_big_free(s->serials, s->serials_bytes);
+    hs_graph_free(s->graph);
     if (s->identity)
         hs_identity_release();
     PyObject_Free(s);
@@ -418,7 +434,7 @@ static PyObject *snapshot_total_size(SnapshotObject *s, void *Py_UNUSED(c))
 
 static PyObject *snapshot_nbytes(SnapshotObject *s, void *Py_UNUSED(c))
 {
-    size_t b = sizeof(*s) + s->recs_bytes + s->serials_bytes +
+    size_t b = sizeof(*s) + s->recs_bytes + s->serials_bytes + (s->graph ? hs_graph_nbytes(s->graph) : 0) +
                s->nrows * sizeof(srow_t) + (2 * s->nrows + 1) * sizeof(PyObject *);
     for (size_t i = 0; i < s->nlabels; i++)
         b += _PySys_GetSizeOf(s->labels[i]);
@@ -427,6 +443,30 @@ static PyObject *snapshot_nbytes(SnapshotObject *s, void *Py_UNUSED(c))
 }
 
 static PyObject *snapshot_exact(SnapshotObject *s, void *Py_UNUSED(c)) { return PyBool_FromLong(s->serials != NULL); }
+
+static PyObject *snapshot_nedges(SnapshotObject *s, void *Py_UNUSED(c))
+{
+    if (!s->graph)
+        Py_RETURN_NONE;
+    return PyLong_FromSize_t(s->graph->nedges);
+}
+
+static PyObject *snapshot_roots(SnapshotObject *s, void *Py_UNUSED(c))
+{
+    if (!s->graph)
+        Py_RETURN_NONE;
+    static const char *kinds[] = {"", "module", "frame", "outside"};
+    PyObject *out = PyList_New((Py_ssize_t)s->graph->nroots);
+    for (size_t i = 0; out && i < s->graph->nroots; i++) {
+        hs_root *r = &s->graph->roots[i];
+        PyObject *t = Py_BuildValue("(sO)", kinds[r->kind], r->label ? r->label : Py_None);
+        if (!t)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, (Py_ssize_t)i, t);
+    }
+    return out;
+}
 
 static PyObject *snapshot_repr(SnapshotObject *s)
 {
@@ -454,6 +494,8 @@ static PyGetSetDef snapshot_getset[] = {
     {"total_size", (getter)snapshot_total_size, NULL, "Bytes of all objects (sys.getsizeof).", NULL},
     {"nbytes", (getter)snapshot_nbytes, NULL, "Bytes of memory the snapshot itself holds.", NULL},
     {"exact", (getter)snapshot_exact, NULL, "Whether objects carry creation serials (3.13+).", NULL},
+    {"nedges", (getter)snapshot_nedges, NULL, "References in the graph (None without one).", NULL},
+    {"roots", (getter)snapshot_roots, NULL, "[(kind, label)] of the graph's roots (None without a graph).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -12,11 +12,20 @@
 #define HS_SNAPSHOT_H
 #include "walk.h"
 
+struct hs_graph;
+
 extern PyTypeObject HS_SnapshotType;
 extern PyTypeObject HS_SnapshotDiffType;
 
-/* A new Snapshot of every live object; identity: take part in a serial series (3.13+). */
-PyObject *hs_snapshot_take(int identity);
+/* Called with the graph right after it is built, before any Python code runs:
+ * addrs[i * stride] is node i's address, all still valid.  0 or -1. */
+typedef int (*hs_graph_hook)(void *ctx, const uintptr_t *addrs, size_t stride, struct hs_graph *g);
+
+/* A new Snapshot of every live object; identity: take part in a serial series
+ * (3.13+); graph: add the reference graph (then hook, if given, sees it). */
+PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *hook_ctx);
+/* The graph of a Snapshot, or NULL. */
+struct hs_graph *hs_snapshot_graph(PyObject *snap);
 int hs_snapshot_init(PyObject *module);
 
 #endif

@@ -261,6 +261,10 @@ static inline void enqueue(hs_walker *w, PyObject *op)
 {
     if (op == NULL)
         return;
+    if (__builtin_expect(w->edge != NULL, 0)) {
+        w->edge(w, op);
+        return;
+    }
     if (w->seen.bits && ((uintptr_t)op >> HS_ADDR_BITS) == 0)
         __builtin_prefetch(&w->seen.bits[(uintptr_t)op >> (HS_GRANULE_SHIFT + 6)]);
     __builtin_prefetch(op);
@@ -486,6 +490,77 @@ static void walk_threads(hs_walker *w)
         visit_child(w, ts->context);
         drain(w);
     }
+}
+
+/* Locals of running frames, by name (graph roots). */
+#if HS_PY311
+static void frame_locals(_PyInterpreterFrame *f, int thread,
+                         void (*local)(void *, int, PyCodeObject *, PyObject *, PyObject *), void *ctx)
+{
+#if HS_PY312
+    if (f->owner == FRAME_OWNED_BY_CSTACK)
+        return;
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    PyCodeObject *co = (f->f_executable && PyCode_Check(f->f_executable)) ? (PyCodeObject *)f->f_executable : NULL;
+#else
+    PyCodeObject *co = f->f_code;
+#endif
+    if (!co || _PyFrame_IsIncomplete(f))
+        return;
+    PyObject *names = co->co_localsplusnames;
+    for (int i = 0; i < co->co_nlocalsplus; i++)
+        if (f->localsplus[i])
+            local(ctx, thread, co, names && i < PyTuple_GET_SIZE(names) ? PyTuple_GET_ITEM(names, i) : NULL,
+                  f->localsplus[i]);
+}
+#else
+static void frame_locals(PyFrameObject *f, int thread,
+                         void (*local)(void *, int, PyCodeObject *, PyObject *, PyObject *), void *ctx)
+{
+    PyCodeObject *co = f->f_code;
+    if (!co)
+        return;
+    Py_ssize_t nl = co->co_nlocals, nc = PyTuple_GET_SIZE(co->co_cellvars), nf = PyTuple_GET_SIZE(co->co_freevars);
+    for (Py_ssize_t i = 0; i < nl + nc + nf; i++) {
+        PyObject *names = i < nl ? co->co_varnames : i < nl + nc ? co->co_cellvars : co->co_freevars;
+        Py_ssize_t k = i < nl ? i : i < nl + nc ? i - nl : i - nl - nc;
+        if (f->f_localsplus[i])
+            local(ctx, thread, co, k < PyTuple_GET_SIZE(names) ? PyTuple_GET_ITEM(names, k) : NULL,
+                  f->f_localsplus[i]);
+    }
+}
+#endif
+
+void hs_walk_frame_locals(void (*local)(void *, int, PyCodeObject *, PyObject *, PyObject *), void *ctx)
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    int thread = 0;
+    for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts; ts = PyThreadState_Next(ts), thread++) {
+#if HS_PY311
+#if PY_VERSION_HEX >= 0x030D0000
+        _PyInterpreterFrame *f = ts->current_frame;
+#else
+        _PyInterpreterFrame *f = ts->cframe ? ts->cframe->current_frame : NULL;
+#endif
+        for (; f; f = f->previous)
+            frame_locals(f, thread, local, ctx);
+#else
+        for (PyFrameObject *f = ts->frame; f; f = f->f_back)
+            frame_locals(f, thread, local, ctx);
+#endif
+    }
+}
+
+void hs_walk_referents(hs_walker *w, PyObject *op, void (*edge)(hs_walker *, PyObject *), void *ctx)
+{
+    hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
+    if (!ti)
+        return;
+    w->edge = edge;
+    w->edge_ctx = ctx;
+    traverse(w, op, ti);
+    w->edge = NULL;
 }
 
 /* ---- 6. the walk -------------------------------------------------------------- */

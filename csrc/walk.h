@@ -36,6 +36,9 @@ typedef int (*hs_emit_fn)(hs_walker *w, PyObject *op, hs_typeinfo *ti);
 struct hs_walker {
     hs_emit_fn emit;
     void *ctx;                  /* consumer state                          */
+    /* set by hs_walk_referents: referents go here instead of being walked */
+    void (*edge)(struct hs_walker *w, PyObject *child);
+    void *edge_ctx;
     /* private */
     hs_visited seen;
     PyObject *ring[32];         /* referents waiting for their prefetch    */
@@ -59,6 +62,12 @@ int hs_walk_run(hs_walker *w, hs_emit_fn emit, void *ctx);
 /* Pause automatic collections; returns the previous state for hs_gc_resume. */
 static inline int hs_gc_pause(void) { return hs_gc_set_enabled(0); }
 static inline void hs_gc_resume(int was) { hs_gc_set_enabled(was); }
+/* After a walk: call edge(w, child) for each referent of op, exactly the
+ * references the walk follows (w->edge_ctx is the caller's).  No allocation. */
+void hs_walk_referents(hs_walker *w, PyObject *op, void (*edge)(hs_walker *, PyObject *), void *ctx);
+/* Locals of the frames running on every thread: local(ctx, thread number,
+ * code, name, value) for each bound one (name is borrowed, may be NULL). */
+void hs_walk_frame_locals(void (*local)(void *, int, PyCodeObject *, PyObject *, PyObject *), void *ctx);
 /* Free the walker's type table after the consumer is done with it. */
 void hs_walk_release(hs_walker *w);
 /* Create the per-type record on a cache miss; NULL on out-of-memory. */

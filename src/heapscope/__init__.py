@@ -8,6 +8,7 @@ package is the thin Python layer users import:
 - ``heapscope.snapshot()``, ``Snapshot.diff()``: compact snapshots that know
   which objects are new; ``heapscope.label(obj, detail=True)``.
 - ``heapscope.find_leaks(action)``: repeat an action, report what leaks.
+- ``heapscope.why_alive(obj)``: the chains of references that keep it alive.
 - ``heapscope.objgraph``: ``typestats``, ``most_common_types``,
   ``show_most_common_types``, ``growth``, ``show_growth``, ``count``,
   ``by_type``, objgraph's helpers over every live object, not only those the
@@ -34,6 +35,7 @@ from heapscope import _core  # noqa: E402
 from heapscope import summary as _summary  # noqa: E402,F401  (registers the label hooks)
 from heapscope.snapshots import Snapshot, SnapshotDiff, diff, snapshot  # noqa: E402
 from heapscope.leaks import Leak, LeakReport, find_leaks  # noqa: E402
+from heapscope.paths import Path, why_alive  # noqa: E402
 from heapscope.objgraph import (  # noqa: E402
     by_type,
     count,
@@ -61,6 +63,8 @@ __all__ = [
     "LeakReport",
     "Leak",
     "label",
+    "why_alive",
+    "Path",
     "typestats",
     "most_common_types",
     "show_most_common_types",

@@ -22,11 +22,13 @@ import time
 import tracemalloc
 
 from heapscope import _core
+from heapscope.paths import _paths_of
 from heapscope.summary import _pp
 
 __all__ = ["find_leaks", "LeakReport", "Leak"]
 
 _SAMPLES = 3
+_PATHS = 20  # leaks that get a retaining path
 _REPR_WIDTH = 100
 
 
@@ -66,7 +68,8 @@ class Leak:
     counts    -- new objects alive after each repetition
     samples   -- a few of the leaked objects, alive
     traceback -- where the first sample was allocated, when tracemalloc traces
-    path      -- what keeps the first sample alive (not computed yet: None)
+    path      -- the shortest chain of references keeping the first sample
+                 alive (a heapscope.Path), or None
     """
 
     __slots__ = ("type", "detail", "count", "size", "counts", "sizes", "samples", "traceback", "path")
@@ -138,6 +141,8 @@ class LeakReport:
             if leak.traceback is not None and len(leak.traceback):
                 fr = leak.traceback[-1]
                 lines.append("      allocated at %s:%d" % (fr.filename, fr.lineno))
+            if leak.path is not None:
+                lines.append("      kept alive by %s" % leak.path)
         if len(self.leaks) > max_leaks:
             lines.append("  ... and %d more" % (len(self.leaks) - max_leaks))
         return lines
@@ -222,4 +227,16 @@ def _leaks(diffs, repeat):
         tb = tracemalloc.get_object_traceback(samples[0]) if tracing and samples else None
         leaks.append(Leak(label, detail, _median(steps), _median(growth), counts, sizes, samples, tb))
     leaks.sort(key=lambda l: (-l.size, -l.count, l.detail))
+    _add_paths(leaks[:_PATHS])
     return leaks
+
+
+def _add_paths(leaks):
+    """Leak.path of the first leaks: one heap walk and graph for all of them."""
+    with_samples = [l for l in leaks if l.samples]
+    for leak, paths in zip(with_samples, _paths_of([l.samples[0] for l in with_samples])):
+        leak.path = paths[0] if paths else None
+
+
+for _f in (find_leaks, _leaks, _add_paths):
+    _core.hide_frames(_f.__code__)

@@ -1,0 +1,274 @@
+/*
+ * graph.c -- the reference graph of one walk, and its roots (see graph.h).
+ *
+ * Sections:
+ *   1. edges     every node's referents through the walk's own traversal
+ *                (walk.c, hs_walk_referents), mapped to nodes by address
+ *   2. reverse   predecessors by a counting sort
+ *   3. roots     sys.modules, running frames' locals, references from outside
+ *                (reference count above the in-degree, frame references and
+ *                heapscope's own temporary references)
+ */
+#include "graph.h"
+#include "addrmap.h"
+#include "bigmem.h"
+#include "vec.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- 1. edges ----------------------------------------------------------------- */
+
+typedef struct {
+    hs_addrmap index;       /* address -> node */
+    uint32_t *fwd;
+    size_t nfwd, capfwd;
+    int oom;
+} builder;
+
+static void add_edge(hs_walker *w, PyObject *child)
+{
+    builder *b = (builder *)w->edge_ctx;
+    uint64_t v;
+    if (!hs_addrmap_get(&b->index, (uintptr_t)child, &v))
+        return; /* not a node: heapscope's own, or a running frame */
+    if (hs_vec_grow((void **)&b->fwd, b->nfwd, &b->capfwd, sizeof(uint32_t), 1 << 20) < 0) {
+        b->oom = 1;
+        return;
+    }
+    b->fwd[b->nfwd++] = (uint32_t)v;
+}
+
+static uint32_t *big_u32(size_t n, size_t *bytes) { return hs_big_alloc(n * sizeof(uint32_t), bytes); }
+
+/* ---- 3. roots (declarations used while building) ------------------------------- */
+
+static int add_root(hs_graph *g, uint32_t node, int kind)
+{
+    if (g->root_of[node])
+        return 0;
+    if (hs_vec_grow((void **)&g->roots, g->nroots, &g->caproots, sizeof(hs_root), 256) < 0)
+        return -1;
+    hs_root *r = &g->roots[g->nroots++];
+    memset(r, 0, sizeof(*r));
+    r->node = node;
+    r->kind = kind;
+    g->root_of[node] = (uint32_t)g->nroots;
+    return 0;
+}
+
+/* Code of heapscope's own entry points: their frames' locals are not roots. */
+static PyObject *hidden[32];
+static int nhidden;
+
+int hs_graph_hide_frames(PyObject *code)
+{
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "hide_frames() expects a code object");
+        return -1;
+    }
+    if (nhidden == (int)(sizeof(hidden) / sizeof(hidden[0]))) {
+        PyErr_SetString(PyExc_RuntimeError, "heapscope: too many hidden frames");
+        return -1;
+    }
+    Py_INCREF(code);
+    hidden[nhidden++] = code;
+    return 0;
+}
+
+static int is_hidden(PyCodeObject *co)
+{
+    for (int i = 0; i < nhidden; i++)
+        if (hidden[i] == (PyObject *)co)
+            return 1;
+    return 0;
+}
+
+typedef struct {
+    hs_graph *g;
+    builder *b;
+    int32_t *refs; /* per node: references accounted for */
+    int oom;
+} frame_ctx;
+
+static void frame_local(void *ctx, int thread, PyCodeObject *co, PyObject *name, PyObject *value)
+{
+    frame_ctx *f = (frame_ctx *)ctx;
+    uint64_t v;
+    if (f->oom || !hs_addrmap_get(&f->b->index, (uintptr_t)value, &v))
+        return;
+    f->refs[v]++;
+    if (is_hidden(co))
+        return;
+    if (f->g->root_of[v])
+        return;
+    if (add_root(f->g, (uint32_t)v, ROOT_FRAME) < 0) {
+        f->oom = 1;
+        return;
+    }
+    hs_root *r = &f->g->roots[f->g->nroots - 1];
+    r->thread = thread;
+    r->code = (PyObject *)co;
+    r->name = name;
+    Py_INCREF(co);
+    Py_XINCREF(name);
+}
+
+/* References heapscope itself holds right now (label keys, deferred objects). */
+static void own_refs(hs_accum *a, builder *b, int32_t *refs)
+{
+    uint64_t v;
+    for (size_t i = 0; i < a->nrows; i++) {
+        PyObject *keys[3] = {(PyObject *)a->rows[i].type, a->rows[i].extra, a->rows[i].extra2};
+        for (int k = 0; k < 3; k++)
+            if (keys[k] && hs_addrmap_get(&b->index, (uintptr_t)keys[k], &v))
+                refs[v]++;
+    }
+    for (size_t i = 0; i < a->ndef; i++)
+        if (hs_addrmap_get(&b->index, (uintptr_t)a->def[i].op, &v))
+            refs[v]++;
+}
+
+hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, size_t n)
+{
+    if (n >= 0xFFFFFFF0u) {
+        PyErr_SetString(PyExc_RuntimeError, "heapscope: too many objects for a graph");
+        return NULL;
+    }
+    hs_graph *g = calloc(1, sizeof(*g));
+    builder b;
+    memset(&b, 0, sizeof(b));
+    int32_t *refs = NULL;
+    size_t refs_bytes = 0;
+    if (!g || hs_addrmap_reserve(&b.index, n) < 0)
+        goto oom;
+    g->n = (uint32_t)n;
+    for (size_t i = 0; i < n; i++)
+        hs_addrmap_put(&b.index, addrs[i * stride], i); /* reserved: cannot fail */
+    if (!(g->fwd_off = big_u32(n + 1, &g->bytes[0])))
+        goto oom;
+    for (size_t i = 0; i < n && !b.oom; i++) {
+        g->fwd_off[i] = (uint32_t)b.nfwd;
+        hs_walk_referents(&a->w, (PyObject *)addrs[i * stride], add_edge, &b);
+        if (b.nfwd >= 0xFFFFFFF0u) {
+            PyErr_SetString(PyExc_RuntimeError, "heapscope: too many references for a graph");
+            goto fail;
+        }
+    }
+    if (b.oom)
+        goto oom;
+    g->fwd_off[n] = (uint32_t)b.nfwd;
+    g->nedges = b.nfwd;
+    if (!(g->fwd = big_u32(b.nfwd + 1, &g->bytes[1])))
+        goto oom;
+    memcpy(g->fwd, b.fwd, b.nfwd * sizeof(uint32_t));
+    free(b.fwd);
+    b.fwd = NULL;
+
+    /* ---- 2. reverse ---- */
+    if (!(g->rev_off = big_u32(n + 1, &g->bytes[2])) || !(g->rev = big_u32(g->nedges + 1, &g->bytes[3])))
+        goto oom;
+    for (size_t e = 0; e < g->nedges; e++)
+        g->rev_off[g->fwd[e] + 1]++;
+    for (size_t v = 0; v < n; v++)
+        g->rev_off[v + 1] += g->rev_off[v];
+    for (size_t u = 0; u < n; u++)
+        for (uint32_t e = g->fwd_off[u]; e < g->fwd_off[u + 1]; e++)
+            g->rev[g->rev_off[g->fwd[e]]++] = (uint32_t)u;
+    for (size_t v = n; v > 0; v--) /* the fill moved each offset to the next one's start */
+        g->rev_off[v] = g->rev_off[v - 1];
+    g->rev_off[0] = 0;
+
+    /* ---- 3. roots ---- */
+    if (!(g->root_of = big_u32(n, &g->bytes[4])) || !(refs = hs_big_alloc(n * sizeof(int32_t), &refs_bytes)))
+        goto oom;
+    PyObject *modules = PyImport_GetModuleDict(); /* borrowed */
+    Py_ssize_t pos = 0;
+    PyObject *name, *mod;
+    while (modules && PyDict_Check(modules) && PyDict_Next(modules, &pos, &name, &mod)) {
+        uint64_t v;
+        if (!hs_addrmap_get(&b.index, (uintptr_t)mod, &v) || g->root_of[v])
+            continue;
+        if (add_root(g, (uint32_t)v, ROOT_MODULE) < 0)
+            goto oom;
+        g->roots[g->nroots - 1].name = name;
+        Py_INCREF(name);
+    }
+    frame_ctx fc = {g, &b, refs, 0};
+    hs_walk_frame_locals(frame_local, &fc);
+    if (fc.oom)
+        goto oom;
+    own_refs(a, &b, refs);
+    for (size_t v = 0; v < n; v++) {
+        Py_ssize_t extra = Py_REFCNT((PyObject *)addrs[v * stride]) - (Py_ssize_t)(g->rev_off[v + 1] - g->rev_off[v]) -
+                           refs[v];
+        if (extra > 0 && !g->root_of[v]) {
+            if (add_root(g, (uint32_t)v, ROOT_OUTSIDE) < 0)
+                goto oom;
+            g->roots[g->nroots - 1].refs = extra;
+        }
+    }
+    hs_big_free(refs, refs_bytes);
+    hs_addrmap_free(&b.index);
+    return g;
+oom:
+    PyErr_NoMemory();
+fail:
+    hs_big_free(refs, refs_bytes);
+    hs_addrmap_free(&b.index);
+    free(b.fwd);
+    hs_graph_free(g);
+    return NULL;
+}
+
+int hs_graph_labels(hs_graph *g)
+{
+    int rc = 0;
+    for (size_t i = 0; i < g->nroots; i++) {
+        hs_root *r = &g->roots[i];
+        if (!rc && !r->label) {
+            if (r->kind == ROOT_MODULE)
+                r->label = PyUnicode_FromFormat("sys.modules[%R]", r->name);
+            else if (r->kind == ROOT_FRAME)
+                r->label = PyUnicode_FromFormat("thread %d, %U(), local %U", r->thread,
+                                                hs_code_qualname((PyCodeObject *)r->code),
+                                                r->name && PyUnicode_Check(r->name) ? r->name : Py_None);
+            else
+                r->label = PyUnicode_FromFormat("held outside the Python heap (%zd reference%s)", r->refs,
+                                                r->refs == 1 ? "" : "s");
+            if (!r->label) {
+                PyErr_Clear();
+                r->label = PyUnicode_FromString("?");
+                rc = r->label ? 0 : -1;
+            }
+        }
+        Py_CLEAR(r->name);
+        Py_CLEAR(r->code);
+    }
+    return rc;
+}
+
+size_t hs_graph_nbytes(const hs_graph *g)
+{
+    size_t b = sizeof(*g) + g->caproots * sizeof(hs_root);
+    for (int i = 0; i < 5; i++)
+        b += g->bytes[i];
+    return b;
+}
+
+void hs_graph_free(hs_graph *g)
+{
+    if (!g)
+        return;
+    hs_big_free(g->fwd_off, g->bytes[0]);
+    hs_big_free(g->fwd, g->bytes[1]);
+    hs_big_free(g->rev_off, g->bytes[2]);
+    hs_big_free(g->rev, g->bytes[3]);
+    hs_big_free(g->root_of, g->bytes[4]);
+    for (size_t i = 0; i < g->nroots; i++) {
+        Py_XDECREF(g->roots[i].name);
+        Py_XDECREF(g->roots[i].code);
+        Py_XDECREF(g->roots[i].label);
+    }
+    free(g->roots);
+    free(g);
+}

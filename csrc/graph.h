@@ -1,0 +1,49 @@
+/*
+ * graph.h -- the reference graph of one walk, and its roots.
+ *
+ * Nodes are a snapshot's records (0 .. n-1).  Edges are exactly the
+ * references the walk follows (so weak references never retain), stored as
+ * forward and reverse adjacency in compact arrays (4 + 4 bytes an edge).
+ * Roots: modules in sys.modules, locals of frames running on every thread,
+ * and objects held from outside the Python heap (more references than the
+ * graph and the frames account for: C extensions, interpreter state).
+ */
+#ifndef HS_GRAPH_H
+#define HS_GRAPH_H
+#include "accum.h"
+
+enum hs_root_kind { ROOT_MODULE = 1, ROOT_FRAME, ROOT_OUTSIDE };
+
+typedef struct {
+    uint32_t node;
+    int kind;               /* enum hs_root_kind                               */
+    int thread;             /* frame roots: thread number                      */
+    Py_ssize_t refs;        /* outside roots: references from outside the heap */
+    PyObject *name, *code;  /* module name / local name, frame code (strong)   */
+    PyObject *label;        /* made by hs_graph_labels                         */
+} hs_root;
+
+typedef struct hs_graph {
+    uint32_t n;
+    size_t nedges;
+    uint32_t *fwd_off, *fwd; /* successors of v: fwd[fwd_off[v] .. fwd_off[v+1]) */
+    uint32_t *rev_off, *rev; /* predecessors, the same way                       */
+    uint32_t *root_of;       /* node -> root index + 1, 0 when not a root        */
+    hs_root *roots;
+    size_t nroots, caproots;
+    size_t bytes[5];         /* sizes of the five arrays above (bigmem)          */
+} hs_graph;
+
+/* Build the graph of a walk that just ended (collector paused, no Python code
+ * run since): addrs[i * stride] is the address of node i.  NULL with an
+ * exception on failure. */
+hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, size_t n);
+/* Make the root labels (Python code may run) and drop the strong references. */
+int hs_graph_labels(hs_graph *g);
+/* Frames running this code (heapscope's own entry points) are not roots. */
+int hs_graph_hide_frames(PyObject *code);
+/* Bytes the graph holds. */
+size_t hs_graph_nbytes(const hs_graph *g);
+void hs_graph_free(hs_graph *g);
+
+#endif

@@ -1,0 +1,16 @@
+/*
+ * paths.h -- why is an object alive: the shortest chains of references from
+ * the graph's roots to it, with a readable label on every step.
+ */
+#ifndef HS_PATHS_H
+#define HS_PATHS_H
+#include "walk.h"
+
+/* For each object of the sequence objs: [(root kind, root label, [objects
+ * root .. obj], [edge labels])] for up to max_paths distinct roots, shortest
+ * first; objects held from outside only when no module or frame root retains
+ * it.  One heap walk and graph for all; the result references the objects on
+ * the paths, nothing else is kept. */
+PyObject *hs_why_alive(PyObject *objs, int max_paths);
+
+#endif

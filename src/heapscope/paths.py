@@ -1,0 +1,111 @@
+"""``why_alive``: the chains of references that keep an object alive.
+
+One heap walk builds the reference graph (C: ``csrc/graph.c``) with its
+roots: modules in ``sys.modules``, locals of frames running on every thread,
+and objects held from outside the Python heap.  A breadth-first search over
+the reverse edges (``csrc/paths.c``) finds the shortest chains from roots to
+the object; each step is then named by looking at the two objects only (a
+dict key, an index, an attribute, a closure cell...), never materializing an
+instance ``__dict__``.  A ``Path`` keeps only its text, no objects.
+"""
+from heapscope import _core
+
+__all__ = ["why_alive", "Path"]
+
+
+def _short(obj):
+    """A short name for an object on a path."""
+    tp = type(obj)
+    try:
+        if tp.__name__ == "method" and hasattr(obj, "__func__"):
+            return "method %s" % obj.__func__.__name__
+        if tp.__name__ == "function":
+            return "function %s" % obj.__qualname__
+        if tp.__name__ == "module":
+            return "module %s" % obj.__name__
+        if tp.__name__ == "cell":
+            return "cell"
+        if isinstance(obj, type):
+            return "class %s" % obj.__qualname__
+    except Exception:  # noqa: BLE001 -- hostile __getattr__ and friends
+        pass
+    return tp.__qualname__ if isinstance(getattr(tp, "__qualname__", None), str) else tp.__name__
+
+
+def _key(k):
+    r = repr(k)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
+def _edge(e):
+    kind, what = e
+    if kind == "attr":
+        return "." + what
+    if kind == "key":
+        return "[%s]" % _key(what)
+    if kind == "index":
+        return "[%d]" % what
+    return what
+
+
+class Path:
+    """One chain of references from a root to an object.
+
+    kind  -- ``"module"``, ``"frame"`` or ``"outside"`` (held by C code or
+             interpreter state, with no module or frame retaining it)
+    root  -- the root: ``sys.modules['pkg.mod']``, ``thread 0, f(), local x``,
+             ``held outside the Python heap (1 reference)``
+    steps -- [(object name, how it refers to the next one)], root first
+    """
+
+    __slots__ = ("kind", "root", "steps")
+
+    def __init__(self, kind, root, objs, edges):
+        self.kind = kind
+        self.root = root
+        steps = []
+        i = 0
+        while i < len(objs):
+            name = _short(objs[i])
+            edge = _edge(edges[i]) if i < len(edges) else ""
+            # obj.__dict__['name'] reads obj.name: skip the dict (never materialized here)
+            if (edge == ".__dict__" and i + 1 < len(edges) and edges[i + 1][0] == "key"
+                    and isinstance(edges[i + 1][1], str)):
+                edge = "." + edges[i + 1][1]
+                i += 1
+            steps.append((name, edge))
+            i += 1
+        self.steps = steps
+
+    def __len__(self):
+        """References from the root to the object."""
+        return len(self.steps) - 1
+
+    def __str__(self):
+        parts = []
+        for i, (name, edge) in enumerate(self.steps):
+            if i == 0 and self.kind == "module":
+                parts.append(self.root + edge)
+            elif i == 0:
+                parts.append("%s: %s%s" % (self.root, name, edge))
+            else:
+                parts.append(name + edge)
+        return " -> ".join(parts)
+
+    def __repr__(self):
+        return "<Path %s>" % self
+
+
+def why_alive(obj, max_paths=3):
+    """The shortest chains of references keeping ``obj`` alive, shortest first:
+    a list of Path (empty when nothing on the Python heap refers to it)."""
+    return [Path(*p) for p in _core.why_alive((obj,), max_paths)[0]]
+
+
+def _paths_of(objs, max_paths=1):
+    """why_alive for several objects with one heap walk."""
+    return [[Path(*p) for p in ps] for ps in _core.why_alive(objs, max_paths)]
+
+
+for _f in (why_alive, _paths_of):
+    _core.hide_frames(_f.__code__)
