@@ -226,8 +226,13 @@ int hs_graph_labels(hs_graph *g)
     for (size_t i = 0; i < g->nroots; i++) {
         hs_root *r = &g->roots[i];
         if (!rc && !r->label) {
-            if (r->kind == ROOT_MODULE)
+            if (r->kind == ROOT_MODULE) {
                 r->label = PyUnicode_FromFormat("sys.modules[%R]", r->name);
+                if (PyUnicode_Check(r->name) &&
+                    !(r->modname = PyUnicode_FromKindAndData(PyUnicode_KIND(r->name), PyUnicode_DATA(r->name),
+                                                             PyUnicode_GET_LENGTH(r->name))))
+                    PyErr_Clear();
+            }
             else if (r->kind == ROOT_FRAME)
                 r->label = PyUnicode_FromFormat("thread %d, %U(), local %U", r->thread,
                                                 hs_code_qualname((PyCodeObject *)r->code),
@@ -268,6 +273,7 @@ void hs_graph_free(hs_graph *g)
         Py_XDECREF(g->roots[i].name);
         Py_XDECREF(g->roots[i].code);
         Py_XDECREF(g->roots[i].label);
+        Py_XDECREF(g->roots[i].modname);
     }
     free(g->roots);
     free(g);

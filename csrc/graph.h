@@ -21,6 +21,7 @@ typedef struct {
     Py_ssize_t refs;        /* outside roots: references from outside the heap */
     PyObject *name, *code;  /* module name / local name, frame code (strong)   */
     PyObject *label;        /* made by hs_graph_labels                         */
+    PyObject *modname;      /* module roots: a copy of the name (heapscope's)  */
 } hs_root;
 
 typedef struct hs_graph {

@@ -10,7 +10,9 @@
  *   2. edges    how a parent refers to a child, found by looking at the two
  *               objects only (dict key, index, attribute, cell, ...); an
  *               instance __dict__ is never materialized
- *   3. entry point
+ *   3. entry point   one fresh walk and graph for all the objects asked about
+ *   4. stored graph  paths over a graph snapshot, followed forward from live
+ *                    roots so that no recorded address is ever dereferenced
  */
 #include "paths.h"
 #include "snapshot.h"
@@ -23,56 +25,67 @@
 
 /* ---- 1. search -------------------------------------------------------------------- */
 
+/* One path as nodes, root first. */
 typedef struct {
-    int max_paths;
-    Py_ssize_t ntargets;
-    PyObject **targets;      /* borrowed from the caller's sequence           */
-    int *npaths;             /* per target                                    */
-    int (*root)[MAX_PATHS];  /* per target: root index into g->roots         */
-    PyObject *(*objs)[MAX_PATHS]; /* per target: list root object .. target (strong) */
-} why_ctx;
+    int root;        /* index into g->roots */
+    uint32_t len;
+    uint32_t *nodes;
+} chain;
 
-static int choose(why_ctx *c, Py_ssize_t k, const uint32_t *parent, const uintptr_t *addrs, size_t stride,
-                  hs_graph *g, uint32_t v)
+typedef struct {
+    chain c[MAX_PATHS];
+    int n;
+} chains;
+
+static void chains_free(chains *cs)
 {
-    PyObject *list = PyList_New(0);
-    if (!list)
+    for (int i = 0; i < cs->n; i++)
+        free(cs->c[i].nodes);
+    cs->n = 0;
+}
+
+static int take_chain(chains *cs, const uint32_t *parent, hs_graph *g, uint32_t v)
+{
+    uint32_t len = 1;
+    for (uint32_t u = v; parent[u] != u; u = parent[u])
+        len++;
+    uint32_t *nodes = malloc(len * sizeof(uint32_t));
+    if (!nodes)
         return -1;
+    uint32_t i = 0;
     for (uint32_t u = v;; u = parent[u]) {
-        if (PyList_Append(list, (PyObject *)addrs[(size_t)u * stride]) < 0) {
-            Py_DECREF(list);
-            return -1;
-        }
+        nodes[i++] = u;
         if (parent[u] == u)
             break;
     }
-    c->root[k][c->npaths[k]] = (int)g->root_of[v] - 1;
-    c->objs[k][c->npaths[k]++] = list;
+    cs->c[cs->n].root = (int)g->root_of[v] - 1;
+    cs->c[cs->n].len = len;
+    cs->c[cs->n].nodes = nodes;
+    cs->n++;
     return 0;
 }
 
-/* Paths of target k: BFS backwards from its node t.  A module or frame root
- * ends a branch; objects held from outside are used only when no module or
- * frame root retains the object at all. */
-static int search_one(why_ctx *c, Py_ssize_t k, uint32_t t, const uintptr_t *addrs, size_t stride, hs_graph *g,
-                      uint32_t *parent, uint32_t *queue)
+/* BFS backwards from node t.  A module or frame root ends a branch; objects
+ * held from outside are used only when no module or frame root retains t.
+ * parent and queue hold g->n entries each. */
+static int search_graph(hs_graph *g, uint32_t t, int max_paths, chains *cs, uint32_t *parent, uint32_t *queue)
 {
     uint32_t fallback[MAX_PATHS];
-    int nfallback = 0, rc = 0;
+    int nfallback = 0;
     memset(parent, 0xFF, (size_t)g->n * sizeof(uint32_t));
     parent[t] = t;
     size_t head = 0, tail = 0;
     queue[tail++] = t;
-    while (head < tail && c->npaths[k] < c->max_paths) {
+    while (head < tail && cs->n < max_paths) {
         uint32_t v = queue[head++];
         uint32_t r = g->root_of[v];
         if (r) {
             if (g->roots[r - 1].kind != ROOT_OUTSIDE) {
-                if ((rc = choose(c, k, parent, addrs, stride, g, v)) < 0)
-                    return rc;
+                if (take_chain(cs, parent, g, v) < 0)
+                    return -1;
                 continue;
             }
-            if (nfallback < c->max_paths)
+            if (nfallback < max_paths)
                 fallback[nfallback++] = v;
         }
         for (uint32_t e = g->rev_off[v]; e < g->rev_off[v + 1]; e++) {
@@ -83,11 +96,30 @@ static int search_one(why_ctx *c, Py_ssize_t k, uint32_t t, const uintptr_t *add
             }
         }
     }
-    for (int i = 0; rc == 0 && i < nfallback && c->npaths[k] == 0; i++)
-        rc = choose(c, k, parent, addrs, stride, g, fallback[i]);
-    return rc;
+    for (int i = 0; i < nfallback && cs->n == 0; i++)
+        if (take_chain(cs, parent, g, fallback[i]) < 0)
+            return -1;
+    return 0;
 }
 
+static uint32_t find_node(const uintptr_t *addrs, size_t stride, uint32_t n, PyObject *obj)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (addrs[(size_t)i * stride] == (uintptr_t)obj)
+            return i;
+    return UNSEEN;
+}
+
+typedef struct {
+    int max_paths;
+    Py_ssize_t ntargets;
+    PyObject **targets; /* borrowed from the caller's sequence */
+    chains *found;      /* per target */
+    PyObject **objs;    /* per target: a list of lists of objects, root first (strong) */
+} why_ctx;
+
+/* The graph hook of a fresh walk: addresses are valid, so the objects of the
+ * chosen chains are taken as strong references right away. */
 static int search(void *ctx, const uintptr_t *addrs, size_t stride, hs_graph *g)
 {
     why_ctx *c = (why_ctx *)ctx;
@@ -101,14 +133,28 @@ static int search(void *ctx, const uintptr_t *addrs, size_t stride, hs_graph *g)
         return -1;
     }
     for (Py_ssize_t k = 0; rc == 0 && k < c->ntargets; k++) {
-        uint32_t t = UNSEEN;
-        for (uint32_t i = 0; i < g->n; i++)
-            if (addrs[(size_t)i * stride] == (uintptr_t)c->targets[k]) {
-                t = i;
+        uint32_t t = find_node(addrs, stride, g->n, c->targets[k]);
+        if (t == UNSEEN) /* not on the heap: heapscope's own, or a running frame */
+            continue;
+        chains *cs = &c->found[k];
+        rc = search_graph(g, t, c->max_paths, cs, parent, queue);
+        for (int i = 0; rc == 0 && i < cs->n; i++) {
+            PyObject *list = PyList_New(cs->c[i].len);
+            if (!list) {
+                rc = -1;
                 break;
             }
-        if (t != UNSEEN) /* else not on the heap: heapscope's own, or a running frame */
-            rc = search_one(c, k, t, addrs, stride, g, parent, queue);
+            for (uint32_t j = 0; j < cs->c[i].len; j++) {
+                PyObject *o = (PyObject *)addrs[(size_t)cs->c[i].nodes[j] * stride];
+                Py_INCREF(o);
+                PyList_SET_ITEM(list, j, o);
+            }
+            if (!c->objs[k] && !(c->objs[k] = PyList_New(0)))
+                rc = -1;
+            if (rc < 0 || PyList_Append(c->objs[k], list) < 0)
+                rc = -1;
+            Py_DECREF(list);
+        }
     }
     hs_big_free(parent, pb);
     hs_big_free(queue, qb);
@@ -180,13 +226,13 @@ static PyObject *edge(PyObject *p, PyObject *c)
 
 /* ---- 3. entry point ------------------------------------------------------------- */
 
-/* The paths of one target as [(kind, root label, objects, edges)]. */
-static PyObject *target_paths(why_ctx *c, Py_ssize_t k, hs_graph *g)
+/* [(kind, root label, objects, edges)] of one target's chains. */
+static PyObject *target_paths(const chains *cs, PyObject *objlists, hs_graph *g)
 {
     static const char *kinds[] = {"", "module", "frame", "outside"};
     PyObject *out = PyList_New(0);
-    for (int i = 0; out && i < c->npaths[k]; i++) {
-        PyObject *objs = c->objs[k][i];
+    for (int i = 0; out && objlists && i < cs->n; i++) {
+        PyObject *objs = PyList_GET_ITEM(objlists, i);
         Py_ssize_t n = PyList_GET_SIZE(objs);
         PyObject *edges = PyList_New(n ? n - 1 : 0);
         for (Py_ssize_t j = 0; edges && j + 1 < n; j++) {
@@ -196,7 +242,7 @@ static PyObject *target_paths(why_ctx *c, Py_ssize_t k, hs_graph *g)
             else
                 PyList_SET_ITEM(edges, j, e);
         }
-        hs_root *r = &g->roots[c->root[k][i]];
+        hs_root *r = &g->roots[cs->c[i].root];
         PyObject *t = edges ? Py_BuildValue("(sOOO)", kinds[r->kind], r->label, objs, edges) : NULL;
         Py_XDECREF(edges);
         if (!t || PyList_Append(out, t) < 0)
@@ -216,30 +262,133 @@ PyObject *hs_why_alive(PyObject *objs, int max_paths)
     c.max_paths = max_paths < 1 ? 1 : max_paths > MAX_PATHS ? MAX_PATHS : max_paths;
     c.ntargets = PySequence_Fast_GET_SIZE(seq);
     c.targets = PySequence_Fast_ITEMS(seq);
-    c.npaths = calloc((size_t)c.ntargets + 1, sizeof(int));
-    c.root = calloc((size_t)c.ntargets + 1, sizeof(*c.root));
-    c.objs = calloc((size_t)c.ntargets + 1, sizeof(*c.objs));
+    c.found = calloc((size_t)c.ntargets + 1, sizeof(chains));
+    c.objs = calloc((size_t)c.ntargets + 1, sizeof(PyObject *));
     PyObject *snap = NULL, *out = NULL;
-    if (!c.npaths || !c.root || !c.objs)
+    if (!c.found || !c.objs)
         PyErr_NoMemory();
     else
         snap = hs_snapshot_take(0, 1, search, &c);
     hs_graph *g = snap ? hs_snapshot_graph(snap) : NULL;
     out = g ? PyList_New(c.ntargets) : NULL;
     for (Py_ssize_t k = 0; out && k < c.ntargets; k++) {
-        PyObject *p = target_paths(&c, k, g);
+        PyObject *p = target_paths(&c.found[k], c.objs[k], g);
         if (!p)
             Py_CLEAR(out);
         else
             PyList_SET_ITEM(out, k, p);
     }
-    for (Py_ssize_t k = 0; c.npaths && k < c.ntargets; k++)
-        for (int i = 0; i < c.npaths[k]; i++)
-            Py_DECREF(c.objs[k][i]);
-    free(c.npaths);
-    free(c.root);
+    for (Py_ssize_t k = 0; c.found && k < c.ntargets; k++) {
+        chains_free(&c.found[k]);
+        Py_XDECREF(c.objs[k]);
+    }
+    free(c.found);
     free(c.objs);
     Py_XDECREF(snap);
     Py_DECREF(seq);
+    return out;
+}
+
+/* ---- 4. paths over a stored graph snapshot -------------------------------------
+ * The snapshot's addresses may be stale, so they are never dereferenced: each
+ * chain is followed forward from its live root (a module found again in
+ * sys.modules by name), each next object being accepted only when the live
+ * current object refers to an object at the recorded address.  A chain that
+ * cannot be followed, or one from a frame or outside root, sends the question
+ * to a fresh walk. */
+
+typedef struct {
+    uintptr_t want;
+    PyObject *found;
+} next_ctx;
+
+static void match_child(hs_walker *w, PyObject *child)
+{
+    next_ctx *n = (next_ctx *)w->edge_ctx;
+    if ((uintptr_t)child == n->want)
+        n->found = child;
+}
+
+/* The live objects of a chain (a new list), or NULL (no exception) when stale. */
+static PyObject *follow(hs_walker *w, const chain *ch, hs_graph *g, const uintptr_t *addrs, size_t stride)
+{
+    hs_root *r = &g->roots[ch->root];
+    PyObject *modules = PyImport_GetModuleDict();
+    if (r->kind != ROOT_MODULE || !r->modname || !modules)
+        return NULL;
+    PyObject *cur = PyDict_GetItemWithError(modules, r->modname);
+    if (!cur || (uintptr_t)cur != addrs[(size_t)ch->nodes[0] * stride]) {
+        PyErr_Clear();
+        return NULL;
+    }
+    PyObject *list = PyList_New(ch->len);
+    if (!list) {
+        PyErr_Clear();
+        return NULL;
+    }
+    Py_INCREF(cur);
+    PyList_SET_ITEM(list, 0, cur);
+    for (uint32_t j = 1; j < ch->len; j++) {
+        next_ctx n = {addrs[(size_t)ch->nodes[j] * stride], NULL};
+        hs_walk_referents(w, cur, match_child, &n);
+        if (!n.found) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        Py_INCREF(n.found);
+        PyList_SET_ITEM(list, j, n.found);
+        cur = n.found;
+    }
+    return list;
+}
+
+PyObject *hs_snapshot_why_alive(PyObject *snap, PyObject *obj, int max_paths)
+{
+    hs_graph *g = hs_snapshot_graph(snap);
+    size_t stride;
+    const uintptr_t *addrs = hs_snapshot_addrs(snap, &stride);
+    if (!g) {
+        PyErr_SetString(PyExc_ValueError, "this snapshot has no graph: take it with heapscope.snapshot(graph=True)");
+        return NULL;
+    }
+    max_paths = max_paths < 1 ? 1 : max_paths > MAX_PATHS ? MAX_PATHS : max_paths;
+    uint32_t t = find_node(addrs, stride, g->n, obj);
+    chains cs = {.n = 0};
+    size_t pb = 0, qb = 0;
+    uint32_t *parent = t == UNSEEN ? NULL : hs_big_alloc((size_t)g->n * sizeof(uint32_t), &pb);
+    uint32_t *queue = parent ? hs_big_alloc((size_t)g->n * sizeof(uint32_t), &qb) : NULL;
+    PyObject *lists = PyList_New(0), *out = NULL;
+    int stale = t == UNSEEN || !queue || !lists;
+    if (!stale && search_graph(g, t, max_paths, &cs, parent, queue) < 0)
+        stale = 1;
+    hs_walker w;
+    memset(&w, 0, sizeof(w));
+    int was = hs_gc_pause();
+    for (int i = 0; !stale && i < cs.n; i++) {
+        PyObject *l = follow(&w, &cs.c[i], g, addrs, stride);
+        if (!l || PyList_Append(lists, l) < 0)
+            stale = 1;
+        Py_XDECREF(l);
+    }
+    hs_gc_resume(was);
+    hs_walk_release(&w);
+    hs_big_free(parent, pb);
+    hs_big_free(queue, qb);
+    if (!stale && cs.n)
+        out = target_paths(&cs, lists, g);
+    chains_free(&cs);
+    Py_XDECREF(lists);
+    PyErr_Clear();
+    if (out)
+        return out;
+    /* The heap moved on (or the snapshot cannot say): ask a fresh walk. */
+    PyObject *one = PyTuple_Pack(1, obj);
+    PyObject *fresh = one ? hs_why_alive(one, max_paths) : NULL;
+    Py_XDECREF(one);
+    if (!fresh)
+        return NULL;
+    out = PyList_GET_ITEM(fresh, 0);
+    Py_INCREF(out);
+    Py_DECREF(fresh);
     return out;
 }

@@ -12,5 +12,8 @@
  * it.  One heap walk and graph for all; the result references the objects on
  * the paths, nothing else is kept. */
 PyObject *hs_why_alive(PyObject *objs, int max_paths);
+/* The same for one object over a graph snapshot taken earlier (no walk when
+ * its paths still hold; a fresh walk when the heap has changed along them). */
+PyObject *hs_snapshot_why_alive(PyObject *snap, PyObject *obj, int max_paths);
 
 #endif

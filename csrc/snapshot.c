@@ -22,6 +22,7 @@
 #include "addrmap.h"
 #include "bigmem.h"
 #include "graph.h"
+#include "paths.h"
 #include "identity.h"
 #include "sizes.h"
 #include <stdlib.h>
@@ -267,6 +268,12 @@ struct hs_graph *hs_snapshot_graph(PyObject *snap)
     return PyObject_TypeCheck(snap, &HS_SnapshotType) ? ((SnapshotObject *)snap)->graph : NULL;
 }
 
+const uintptr_t *hs_snapshot_addrs(PyObject *snap, size_t *stride)
+{
+    *stride = sizeof(rec_t) / sizeof(uintptr_t);
+    return ((SnapshotObject *)snap)->recs ? &((SnapshotObject *)snap)->recs[0].addr : NULL;
+}
+
 /* ---- 3. Snapshot type ----------------------------------------------------------- */
 
 static void snapshot_dealloc(SnapshotObject *s)
@@ -476,6 +483,16 @@ static PyObject *snapshot_repr(SnapshotObject *s)
 
 static PyObject *snapshot_diff(SnapshotObject *s, PyObject *old);
 
+static PyObject *snapshot_why_alive(SnapshotObject *s, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"obj", "max_paths", NULL};
+    PyObject *obj;
+    int max_paths = 3;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|i:why_alive", kwlist, &obj, &max_paths))
+        return NULL;
+    return hs_snapshot_why_alive((PyObject *)s, obj, max_paths);
+}
+
 static PySequenceMethods snapshot_as_sequence = {
     .sq_length = (lenfunc)snapshot_len,
 };
@@ -485,6 +502,9 @@ static PyMethodDef snapshot_methods[] = {
      "summary(limit=None, detail=False) -> [[label, count, size], ...], largest size first."},
     {"print", (PyCFunction)(void (*)(void))snapshot_print, METH_VARARGS | METH_KEYWORDS,
      "print(limit=15, file=None, detail=False): the summary as Pympler's table."},
+    {"why_alive", (PyCFunction)(void (*)(void))snapshot_why_alive, METH_VARARGS | METH_KEYWORDS,
+     "why_alive(obj, max_paths=3) -> [(kind, root, objects, edges)] over this snapshot's graph; a fresh walk "
+     "when the heap has changed along the paths."},
     {"diff", (PyCFunction)snapshot_diff, METH_O,
      "diff(old) -> SnapshotDiff: what changed since the older snapshot, with object identity."},
     {NULL, NULL, 0, NULL},

@@ -26,6 +26,8 @@ typedef int (*hs_graph_hook)(void *ctx, const uintptr_t *addrs, size_t stride, s
 PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *hook_ctx);
 /* The graph of a Snapshot, or NULL. */
 struct hs_graph *hs_snapshot_graph(PyObject *snap);
+/* Its node addresses: node i at addrs[i * stride] (opaque: never dereference). */
+const uintptr_t *hs_snapshot_addrs(PyObject *snap, size_t *stride);
 int hs_snapshot_init(PyObject *module);
 
 #endif

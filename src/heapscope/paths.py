@@ -96,9 +96,16 @@ class Path:
         return "<Path %s>" % self
 
 
-def why_alive(obj, max_paths=3):
+def why_alive(obj, max_paths=3, snap=None):
     """The shortest chains of references keeping ``obj`` alive, shortest first:
-    a list of Path (empty when nothing on the Python heap refers to it)."""
+    a list of Path (empty when nothing on the Python heap refers to it).
+
+    snap -- a ``heapscope.snapshot(graph=True)`` to search instead of walking
+            the heap again; its paths are checked against the live heap, and
+            a fresh walk answers when they no longer hold
+    """
+    if snap is not None:
+        return [Path(*p) for p in snap.why_alive(obj, max_paths)]
     return [Path(*p) for p in _core.why_alive((obj,), max_paths)[0]]
 
 

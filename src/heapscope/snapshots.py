@@ -26,15 +26,19 @@ Snapshot = _core.Snapshot
 SnapshotDiff = _core.SnapshotDiff
 
 
-def snapshot(collect=DEFAULT_COLLECT, identity=True):
+def snapshot(collect=DEFAULT_COLLECT, identity=True, graph=False):
     """A Snapshot of every live object.
 
     collect  -- garbage collection first: 0, 1 (default), 2 or None
     identity -- on 3.13+, number objects created from now on while this
                 snapshot lives (exact diffs; object creation costs more)
+    graph    -- add the reference graph and its roots (8 bytes a reference,
+                12 an object): ``heapscope.why_alive(obj, snap=...)``
     """
     _collect(collect)
-    return _core.snapshot(identity=identity)
+    if graph:
+        return _core.graph_snapshot(identity)
+    return _core.snapshot(identity)
 
 
 def diff(old, new):
