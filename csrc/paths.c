@@ -66,27 +66,35 @@ static int take_chain(chains *cs, const uint32_t *parent, hs_graph *g, uint32_t 
 }
 
 /* BFS backwards from node t.  A module or frame root ends a branch; objects
- * held from outside are used only when no module or frame root retains t.
+ * held from outside, and t itself held by a frame, are used only when no
+ * module or frame root retains t.
  * parent and queue hold g->n entries each. */
-static int search_graph(hs_graph *g, uint32_t t, int max_paths, chains *cs, uint32_t *parent, uint32_t *queue)
+static int search_graph(hs_graph *g, uint32_t t, uint32_t ignore, int max_paths, chains *cs, uint32_t *parent,
+                        uint32_t *queue)
 {
-    uint32_t fallback[MAX_PATHS];
-    int nfallback = 0;
+    uint32_t outside[MAX_PATHS];
+    int noutside = 0, own_local = 0;
     memset(parent, 0xFF, (size_t)g->n * sizeof(uint32_t));
     parent[t] = t;
+    if (ignore != UNSEEN && ignore != t)
+        parent[ignore] = ignore; /* never reached: heapscope's own argument */
     size_t head = 0, tail = 0;
     queue[tail++] = t;
     while (head < tail && cs->n < max_paths) {
         uint32_t v = queue[head++];
         uint32_t r = g->root_of[v];
-        if (r) {
-            if (g->roots[r - 1].kind != ROOT_OUTSIDE) {
-                if (take_chain(cs, parent, g, v) < 0)
-                    return -1;
-                continue;
-            }
-            if (nfallback < max_paths)
-                fallback[nfallback++] = v;
+        int kind = r ? g->roots[r - 1].kind : 0;
+        if (kind == ROOT_FRAME && v == t) {
+            /* The object itself being a local of a running frame (the caller's
+             * own variable, most often) says nothing: look further. */
+            own_local = 1;
+        } else if (kind == ROOT_OUTSIDE) {
+            if (noutside < max_paths)
+                outside[noutside++] = v;
+        } else if (kind) {
+            if (take_chain(cs, parent, g, v) < 0)
+                return -1;
+            continue; /* a module or frame root ends its branch */
         }
         for (uint32_t e = g->rev_off[v]; e < g->rev_off[v + 1]; e++) {
             uint32_t u = g->rev[e];
@@ -96,9 +104,12 @@ static int search_graph(hs_graph *g, uint32_t t, int max_paths, chains *cs, uint
             }
         }
     }
-    for (int i = 0; i < nfallback && cs->n == 0; i++)
-        if (take_chain(cs, parent, g, fallback[i]) < 0)
-            return -1;
+    if (cs->n == 0)
+        for (int i = 0; i < noutside; i++)
+            if (take_chain(cs, parent, g, outside[i]) < 0)
+                return -1;
+    if (cs->n == 0 && own_local && take_chain(cs, parent, g, t) < 0)
+        return -1;
     return 0;
 }
 
@@ -113,7 +124,8 @@ static uint32_t find_node(const uintptr_t *addrs, size_t stride, uint32_t n, PyO
 typedef struct {
     int max_paths;
     Py_ssize_t ntargets;
-    PyObject **targets; /* borrowed from the caller's sequence */
+    PyObject *seq;      /* the caller's sequence: not a retainer */
+    PyObject **targets; /* borrowed from it */
     chains *found;      /* per target */
     PyObject **objs;    /* per target: a list of lists of objects, root first (strong) */
 } why_ctx;
@@ -132,12 +144,13 @@ static int search(void *ctx, const uintptr_t *addrs, size_t stride, hs_graph *g)
         PyErr_NoMemory();
         return -1;
     }
+    uint32_t ignore = find_node(addrs, stride, g->n, c->seq);
     for (Py_ssize_t k = 0; rc == 0 && k < c->ntargets; k++) {
         uint32_t t = find_node(addrs, stride, g->n, c->targets[k]);
         if (t == UNSEEN) /* not on the heap: heapscope's own, or a running frame */
             continue;
         chains *cs = &c->found[k];
-        rc = search_graph(g, t, c->max_paths, cs, parent, queue);
+        rc = search_graph(g, t, ignore, c->max_paths, cs, parent, queue);
         for (int i = 0; rc == 0 && i < cs->n; i++) {
             PyObject *list = PyList_New(cs->c[i].len);
             if (!list) {
@@ -261,6 +274,7 @@ PyObject *hs_why_alive(PyObject *objs, int max_paths)
     memset(&c, 0, sizeof(c));
     c.max_paths = max_paths < 1 ? 1 : max_paths > MAX_PATHS ? MAX_PATHS : max_paths;
     c.ntargets = PySequence_Fast_GET_SIZE(seq);
+    c.seq = objs;
     c.targets = PySequence_Fast_ITEMS(seq);
     c.found = calloc((size_t)c.ntargets + 1, sizeof(chains));
     c.objs = calloc((size_t)c.ntargets + 1, sizeof(PyObject *));
@@ -359,7 +373,7 @@ PyObject *hs_snapshot_why_alive(PyObject *snap, PyObject *obj, int max_paths)
     uint32_t *queue = parent ? hs_big_alloc((size_t)g->n * sizeof(uint32_t), &qb) : NULL;
     PyObject *lists = PyList_New(0), *out = NULL;
     int stale = t == UNSEEN || !queue || !lists;
-    if (!stale && search_graph(g, t, max_paths, &cs, parent, queue) < 0)
+    if (!stale && search_graph(g, t, UNSEEN, max_paths, &cs, parent, queue) < 0)
         stale = 1;
     hs_walker w;
     memset(&w, 0, sizeof(w));

@@ -49,6 +49,9 @@ def task1(text):
     return text.split(TASK2)[0]
 
 
+TASK3 = "Task 3: Where does it leak?\n---------------------------\n"
+
+
 def task2(text):
     """The "Task 2: What objects leak?" section of the output; fails without one."""
     assert text.count(TASK2) == 1, text
@@ -170,9 +173,30 @@ def check_task2(text, rounds, call_wrapper, tk=False):
     assert (TK_CALL in rows) == tk and rows.get(TK_CALL, 1) == 1, report
     assert any(line.startswith("      e.g. <bound method ListedToplevel.wakeup of ") for line in report), report
 
-    # Task 3 is the next question, not answered.
-    words = " ".join(body.split())
-    assert words.endswith("That is the next question, Task 3: Where does it leak? This demo does not answer it yet."), body
+    # Then the next question.
+    words = " ".join(body.split(TASK3)[0].split())
+    assert words.endswith("But what keeps the CallWrappers alive? That is the next question."), body
+
+
+def check_task3(text, tk=False):
+    """Task 3: why_alive of a leaked window runs from the command table (headless)
+    or from Tcl's C state (--tk) through the CallWrapper and the bound method."""
+    assert text.count(TASK3) == 1, text
+    body = text.split(TASK3)[1]
+    paths = printed_after(body, [
+        ">>> window = diff.new_objects(label=%r)[0]" % WINDOW_LABEL,
+        ">>> for path in heapscope.why_alive(window):",
+        "...     print(path)",
+        "...",
+    ])
+    assert paths, body
+    tail = "CallWrapper.func -> method wakeup.__self__ -> ListedToplevel"
+    assert paths[0].endswith(" -> " + tail), paths
+    if tk:
+        assert paths[0].startswith("held outside the Python heap ("), paths
+    else:
+        assert "Tcl.commands -> dict['" in paths[0] and "wakeup'] -> " + tail in paths[0], paths
+    assert "Menu.deletecommand" in body
 
 
 def test_tables_parser():
@@ -195,6 +219,7 @@ def test_demo_task2_finds_what_leaks(rounds, tmp_path):
     status, text = run_demo_to_file(tmp_path / "out.txt", rounds=rounds)
     assert status == 0
     check_task2(text, rounds, CALL_WRAPPER)
+    check_task3(text)
 
 
 def test_task1_ends_before_task2(tmp_path):
@@ -214,6 +239,8 @@ def test_check_task2_rejects_plain_labels(tmp_path):
         check_task2(plain, 2, CALL_WRAPPER)
     with pytest.raises(AssertionError):
         check_task2(task1(text), 2, CALL_WRAPPER)
+    with pytest.raises(AssertionError):  # a path that stops short of the window
+        check_task3(text.replace("wakeup.__self__ -> ListedToplevel\n", "wakeup\n"))
 
 
 def test_demo_quiet_tables_empty(tmp_path):
@@ -243,6 +270,7 @@ def test_python_m_heapscope_demo():
     leaks = tables(task1(proc.stdout))[QUIET:]
     assert [counts(t).get(WINDOW_LABEL) for t in leaks] == [1, 1]
     check_task2(proc.stdout, 2, CALL_WRAPPER)
+    check_task3(proc.stdout)
 
 
 def test_python_m_heapscope_demo_quiet_tables_empty():
@@ -330,6 +358,7 @@ def test_tk_demo_under_xvfb(xvfb_display, monkeypatch, tmp_path):
     # tkinter registers CallWrapper(...).__call__: two bound methods per round.
     check_leaks(text, 2, "tkinter.CallWrapper", methods=2)
     check_task2(text, 2, "tkinter.CallWrapper", tk=True)
+    check_task3(text, tk=True)
     assert "real Tk menu" in text
     assert "...     root.update()\n" in task2(text)
 

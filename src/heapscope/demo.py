@@ -9,6 +9,7 @@ and ``heapscope.find_leaks``, on a headless model of IDLE
 """
 import os
 import sys
+import textwrap
 
 import heapscope
 from heapscope import summary, tracker
@@ -150,8 +151,25 @@ with a few of them.
 _TASK2_END = """\
 So every open and close of the Path Browser leaves one window alive, with the
 window's bound method wakeup and the CallWrapper that stores it.  But what keeps
-the CallWrappers alive?  That is the next question, Task 3: Where does it leak?
-This demo does not answer it yet."""
+the CallWrappers alive?  That is the next question."""
+
+_TASK3 = """
+Task 3: Where does it leak?
+---------------------------
+heapscope.why_alive names every reference from a root (a module, a local of a
+running function, or something held from outside the Python heap) down to the
+object.  Take one of the leaked windows:
+
+>>> window = diff.new_objects(label=%(window)r)[0]
+>>> for path in heapscope.why_alive(window):
+...     print(path)
+..."""
+
+_TASK3_END = """\
+%(holder)s keeps the CallWrapper, the CallWrapper keeps the window's bound method
+wakeup, and the bound method keeps the window: Menu.delete removed the menu entry
+but not the command registered for it (bugs.python.org/issue1342811).  The fix,
+as in the tutorial: delete the entries' commands too (Menu.deletecommand)."""
 
 
 def _task2(out, app, update, rounds, tk):
@@ -197,11 +215,22 @@ def _task2(out, app, update, rounds, tk):
     _say_reprs(out, diff.new_objects(label=WAKEUP_LABEL))
     _say(out, _TASK2_WRAPPERS % names)
     _say_reprs(out, [wrapper.func for wrapper in diff.new_objects(label=names["wrapper"])])
+    window = diff.new_objects(label=WINDOW_LABEL)[0]
     del before, after, diff
 
     _say(out, _TASK2_FIND_LEAKS % names)
     _say(out, str(heapscope.find_leaks(open_and_close_path_browser)))
     _say(out, _TASK2_END)
+    _task3(out, window, tk)
+
+
+def _task3(out, window, tk):
+    """Replay "Task 3: Where does it leak?" on one leaked window."""
+    _say(out, _TASK3 % {"window": WINDOW_LABEL})
+    for path in heapscope.why_alive(window):
+        _say(out, str(path))
+    holder = "Tcl, in C," if tk else "The Tcl interpreter's command table"
+    _say(out, "\n" + textwrap.fill(" ".join((_TASK3_END % {"holder": holder}).split()), 80))
 
 
 def _say_reprs(out, objects):
