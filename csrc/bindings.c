@@ -1,6 +1,7 @@
 /*
  * bindings.c -- the heapscope._core module: binds the C functions of walk.c,
- * summary.c, objects.c, labels.c and typestats.c to Python.  No logic lives here.
+ * summary.c, objects.c, labels.c and typestats.c to Python, and dominators.c's
+ * test entry point.  No logic lives here.
  */
 #include "walk.h"
 #include "summary.h"
@@ -11,6 +12,7 @@
 #include "paths.h"
 #include "graph.h"
 #include "typestats.h"
+#include "dominators.h"
 
 /* One optional boolean argument, positional or by keyword, parsed without
  * creating an argument tuple (it would be counted by the walk that follows). */
@@ -170,6 +172,11 @@ static PyObject *py_hide_frames(PyObject *Py_UNUSED(m), PyObject *code)
     Py_RETURN_NONE;
 }
 
+static PyObject *py_dominators(PyObject *Py_UNUSED(m), PyObject *args)
+{
+    return hs_dominators_py(args);
+}
+
 static PyMethodDef core_methods[] = {
     {"summarize_heap", (PyCFunction)(void (*)(void))py_summarize_heap, METH_FASTCALL | METH_KEYWORDS,
      "summarize_heap(detail=False) -> Summary of every live object, from one C heap walk."},
@@ -199,6 +206,12 @@ static PyMethodDef core_methods[] = {
      "freeze_aside(): hold the program's frozen objects aside (find_leaks, before gc.freeze)."},
     {"freeze_restore", py_freeze_restore, METH_NOARGS,
      "freeze_restore(): put them back into the permanent generation (after gc.unfreeze)."},
+    {"_dominators", py_dominators, METH_VARARGS,
+     "_dominators(n, edges, roots, sizes) -> (idom, retained), for tests and benchmarks only.\n"
+     "Nodes 0..n-1, edges a list of (u, v) tuples, roots a list of nodes joined to a virtual\n"
+     "root, sizes a list of n ints >= 0.  idom[v] is v's immediate dominator, -1 when that is\n"
+     "the virtual root, -2 when v is unreachable; retained[v] is v's retained size (0 when\n"
+     "unreachable).  Runs dominators.c on a CSR built in C from the lists."},
     {NULL, NULL, 0, NULL},
 };
 
