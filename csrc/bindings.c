@@ -157,12 +157,12 @@ static PyObject *py_freeze_restore(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a
 
 static PyObject *py_why_alive(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"objs", "max_paths", NULL};
+    static char *kwlist[] = {"objs", "max_paths", "retained", NULL};
     PyObject *objs;
-    int max_paths = 3;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|i:why_alive", kwlist, &objs, &max_paths))
+    int max_paths = 3, retained = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|ip:why_alive", kwlist, &objs, &max_paths, &retained))
         return NULL;
-    return hs_why_alive(objs, max_paths);
+    return hs_why_alive(objs, max_paths, retained);
 }
 
 static PyObject *py_hide_frames(PyObject *Py_UNUSED(m), PyObject *code)
@@ -199,7 +199,8 @@ static PyMethodDef core_methods[] = {
     {"type_stats", py_type_stats, METH_NOARGS,
      "type_stats() -> [(type, count), ...] of every live object, by exact type."},
     {"why_alive", (PyCFunction)(void (*)(void))py_why_alive, METH_VARARGS | METH_KEYWORDS,
-     "why_alive(objs, max_paths=3) -> per object [(root kind, root label, [objects], [edges])], shortest first."},
+     "why_alive(objs, max_paths=3, retained=False) -> per object [(root kind, root label, [objects], [edges])],\n"
+     "shortest first; with retained, (that list, retained size)."},
     {"hide_frames", py_hide_frames, METH_O,
      "hide_frames(code): locals of frames running this code are not graph roots (heapscope's own)."},
     {"freeze_aside", py_freeze_aside, METH_NOARGS,

@@ -8,8 +8,10 @@
  *   3. roots     sys.modules, running frames' locals, references from outside
  *                (reference count above the in-degree, frame references and
  *                heapscope's own temporary references)
+ *   4. retained  sizes over the dominator tree (dominators.c), on demand
  */
 #include "graph.h"
+#include "dominators.h"
 #include "addrmap.h"
 #include "bigmem.h"
 #include "vec.h"
@@ -252,10 +254,42 @@ int hs_graph_labels(hs_graph *g)
     return rc;
 }
 
+/* ---- 4. retained ------------------------------------------------------------- */
+
+const uint64_t *hs_graph_retained(hs_graph *g, uint64_t (*size)(void *, uint32_t), void *ctx)
+{
+    if (g->retained)
+        return g->retained;
+    size_t ib = 0, sb = 0, rb = 0, nb = 0;
+    uint32_t *idom = hs_big_alloc((size_t)g->n * sizeof(uint32_t), &ib);
+    uint64_t *sizes = hs_big_alloc((size_t)g->n * sizeof(uint64_t), &sb);
+    uint64_t *ret = hs_big_alloc((size_t)g->n * sizeof(uint64_t), &rb);
+    uint32_t *roots = hs_big_alloc((g->nroots + 1) * sizeof(uint32_t), &nb);
+    hs_csr csr = {g->n, g->fwd_off, g->fwd};
+    int ok = idom && sizes && ret && roots;
+    if (ok) {
+        for (uint32_t v = 0; v < g->n; v++)
+            sizes[v] = size(ctx, v);
+        for (size_t i = 0; i < g->nroots; i++)
+            roots[i] = g->roots[i].node;
+        ok = hs_dominators(&csr, roots, g->nroots, idom) == 0 && hs_retained_sizes(&csr, idom, sizes, ret) == 0;
+    }
+    hs_big_free(idom, ib);
+    hs_big_free(sizes, sb);
+    hs_big_free(roots, nb);
+    if (!ok) {
+        hs_big_free(ret, rb);
+        return NULL;
+    }
+    g->retained = ret;
+    g->bytes[5] = rb;
+    return ret;
+}
+
 size_t hs_graph_nbytes(const hs_graph *g)
 {
     size_t b = sizeof(*g) + g->caproots * sizeof(hs_root);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         b += g->bytes[i];
     return b;
 }
@@ -269,6 +303,7 @@ void hs_graph_free(hs_graph *g)
     hs_big_free(g->rev_off, g->bytes[2]);
     hs_big_free(g->rev, g->bytes[3]);
     hs_big_free(g->root_of, g->bytes[4]);
+    hs_big_free(g->retained, g->bytes[5]);
     for (size_t i = 0; i < g->nroots; i++) {
         Py_XDECREF(g->roots[i].name);
         Py_XDECREF(g->roots[i].code);

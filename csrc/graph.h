@@ -32,7 +32,8 @@ typedef struct hs_graph {
     uint32_t *root_of;       /* node -> root index + 1, 0 when not a root        */
     hs_root *roots;
     size_t nroots, caproots;
-    size_t bytes[5];         /* sizes of the five arrays above (bigmem)          */
+    uint64_t *retained;      /* retained size of every node, once asked for      */
+    size_t bytes[6];         /* sizes of the arrays above (bigmem)               */
 } hs_graph;
 
 /* Build the graph of a walk that just ended (collector paused, no Python code
@@ -43,6 +44,9 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
 int hs_graph_labels(hs_graph *g);
 /* Frames running this code (heapscope's own entry points) are not roots. */
 int hs_graph_hide_frames(PyObject *code);
+/* Retained sizes (dominator tree from a virtual root joined to every root);
+ * size(ctx, node) gives a node's own size.  Computed once; NULL on OOM. */
+const uint64_t *hs_graph_retained(hs_graph *g, uint64_t (*size)(void *, uint32_t), void *ctx);
 /* Bytes the graph holds. */
 size_t hs_graph_nbytes(const hs_graph *g);
 void hs_graph_free(hs_graph *g);

@@ -265,7 +265,7 @@ static PyObject *target_paths(const chains *cs, PyObject *objlists, hs_graph *g)
     return out;
 }
 
-PyObject *hs_why_alive(PyObject *objs, int max_paths)
+PyObject *hs_why_alive(PyObject *objs, int max_paths, int retained)
 {
     PyObject *seq = PySequence_Fast(objs, "why_alive() expects a sequence of objects");
     if (!seq)
@@ -287,6 +287,17 @@ PyObject *hs_why_alive(PyObject *objs, int max_paths)
     out = g ? PyList_New(c.ntargets) : NULL;
     for (Py_ssize_t k = 0; out && k < c.ntargets; k++) {
         PyObject *p = target_paths(&c.found[k], c.objs[k], g);
+        if (p && retained) { /* (paths, retained size); the sizes are settled by now */
+            PyObject *r = PyObject_CallMethod(snap, "retained_size", "O", c.targets[k]);
+            if (!r && PyErr_ExceptionMatches(PyExc_ValueError)) { /* not on the heap */
+                PyErr_Clear();
+                r = Py_None;
+                Py_INCREF(r);
+            }
+            PyObject *pr = r ? PyTuple_Pack(2, p, r) : NULL;
+            Py_XDECREF(r);
+            Py_SETREF(p, pr);
+        }
         if (!p)
             Py_CLEAR(out);
         else
@@ -397,7 +408,7 @@ PyObject *hs_snapshot_why_alive(PyObject *snap, PyObject *obj, int max_paths)
         return out;
     /* The heap moved on (or the snapshot cannot say): ask a fresh walk. */
     PyObject *one = PyTuple_Pack(1, obj);
-    PyObject *fresh = one ? hs_why_alive(one, max_paths) : NULL;
+    PyObject *fresh = one ? hs_why_alive(one, max_paths, 0) : NULL;
     Py_XDECREF(one);
     if (!fresh)
         return NULL;

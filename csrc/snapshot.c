@@ -483,6 +483,87 @@ static PyObject *snapshot_repr(SnapshotObject *s)
 
 static PyObject *snapshot_diff(SnapshotObject *s, PyObject *old);
 
+static uint64_t node_size(void *ctx, uint32_t v) { return (uint64_t)rec_size(&((SnapshotObject *)ctx)->recs[v]); }
+
+static const uint64_t *retained_of(SnapshotObject *s)
+{
+    if (!s->graph) {
+        PyErr_SetString(PyExc_ValueError, "this snapshot has no graph: take it with heapscope.snapshot(graph=True)");
+        return NULL;
+    }
+    const uint64_t *r = hs_graph_retained(s->graph, node_size, s);
+    if (!r)
+        PyErr_NoMemory();
+    return r;
+}
+
+/* Bytes that would be freed with obj: its retained size in this snapshot's graph. */
+static PyObject *snapshot_retained_size(SnapshotObject *s, PyObject *obj)
+{
+    const uint64_t *r = retained_of(s);
+    if (!r)
+        return NULL;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->recs[i].addr == (uintptr_t)obj)
+            return PyLong_FromUnsignedLongLong(r[i]);
+    PyErr_SetString(PyExc_ValueError, "the object is not in this snapshot");
+    return NULL;
+}
+
+typedef struct {
+    uint64_t retained;
+    uint32_t node;
+} top_t;
+
+static int top_cmp(const void *x, const void *y)
+{
+    const top_t *a = x, *b = y;
+    return a->retained != b->retained ? (a->retained > b->retained ? -1 : 1) : (a->node > b->node) - (a->node < b->node);
+}
+
+/* [(label, detailed label, retained size, own size, address)] of the n largest retainers. */
+static PyObject *snapshot_top_retainers(SnapshotObject *s, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"n", NULL};
+    Py_ssize_t n = 10;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|n:top_retainers", kwlist, &n))
+        return NULL;
+    const uint64_t *r = retained_of(s);
+    if (!r)
+        return NULL;
+    if (n < 0)
+        n = 0;
+    size_t m = (size_t)n < s->n ? (size_t)n : s->n, used = 0;
+    top_t *best = malloc((m + 1) * sizeof(top_t));
+    if (!best)
+        return PyErr_NoMemory();
+    for (size_t i = 0; i < s->n && m; i++) { /* keep the m largest, smallest last */
+        if (used == m && r[i] <= best[m - 1].retained)
+            continue;
+        size_t j = used < m ? used++ : m - 1;
+        while (j > 0 && best[j - 1].retained < r[i]) {
+            best[j] = best[j - 1];
+            j--;
+        }
+        best[j].retained = r[i];
+        best[j].node = (uint32_t)i;
+    }
+    qsort(best, used, sizeof(top_t), top_cmp);
+    PyObject *out = PyList_New((Py_ssize_t)used);
+    for (size_t k = 0; out && k < used; k++) {
+        const rec_t *rec = &s->recs[best[k].node];
+        const srow_t *row = &s->rows[rec_row(rec)];
+        PyObject *t = Py_BuildValue("(OOKnk)", s->labels[row->label], s->labels[row->dlabel],
+                                    (unsigned long long)best[k].retained, rec_size(rec), (unsigned long)rec->addr);
+        if (!t)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, (Py_ssize_t)k, t);
+    }
+    free(best);
+    return out;
+}
+
 static PyObject *snapshot_why_alive(SnapshotObject *s, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"obj", "max_paths", NULL};
@@ -505,6 +586,10 @@ static PyMethodDef snapshot_methods[] = {
     {"why_alive", (PyCFunction)(void (*)(void))snapshot_why_alive, METH_VARARGS | METH_KEYWORDS,
      "why_alive(obj, max_paths=3) -> [(kind, root, objects, edges)] over this snapshot's graph; a fresh walk "
      "when the heap has changed along the paths."},
+    {"retained_size", (PyCFunction)snapshot_retained_size, METH_O,
+     "retained_size(obj) -> bytes freed with obj (its dominator subtree in this snapshot's graph)."},
+    {"top_retainers", (PyCFunction)(void (*)(void))snapshot_top_retainers, METH_VARARGS | METH_KEYWORDS,
+     "top_retainers(n=10) -> [(label, detail_label, retained, size, address)], largest retained first."},
     {"diff", (PyCFunction)snapshot_diff, METH_O,
      "diff(old) -> SnapshotDiff: what changed since the older snapshot, with object identity."},
     {NULL, NULL, 0, NULL},

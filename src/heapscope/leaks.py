@@ -70,9 +70,12 @@ class Leak:
     traceback -- where the first sample was allocated, when tracemalloc traces
     path      -- the shortest chain of references keeping the first sample
                  alive (a heapscope.Path), or None
+    retained  -- bytes retained per repetition: what freeing the first
+                 sample would free (its dominator subtree) times ``count``
     """
 
-    __slots__ = ("type", "detail", "count", "size", "counts", "sizes", "samples", "traceback", "path")
+    __slots__ = ("type", "detail", "count", "size", "counts", "sizes", "samples", "traceback", "path",
+                 "retained")
 
     def __init__(self, type, detail, count, size, counts, sizes, samples, traceback):
         self.type = type
@@ -84,6 +87,7 @@ class Leak:
         self.samples = samples
         self.traceback = traceback
         self.path = None
+        self.retained = None
 
     def __repr__(self):
         return "<Leak %s: %d objects, %d bytes per repetition>" % (self.detail, self.count, self.size)
@@ -143,6 +147,8 @@ class LeakReport:
                 lines.append("      allocated at %s:%d" % (fr.filename, fr.lineno))
             if leak.path is not None:
                 lines.append("      kept alive by %s" % leak.path)
+            if leak.retained is not None:
+                lines.append("      retains %s per repetition" % " ".join(_pp(leak.retained).split()))
         if len(self.leaks) > max_leaks:
             lines.append("  ... and %d more" % (len(self.leaks) - max_leaks))
         return lines
@@ -234,8 +240,9 @@ def _leaks(diffs, repeat):
 def _add_paths(leaks):
     """Leak.path of the first leaks: one heap walk and graph for all of them."""
     with_samples = [l for l in leaks if l.samples]
-    for leak, paths in zip(with_samples, _paths_of([l.samples[0] for l in with_samples])):
+    for leak, (paths, retained) in zip(with_samples, _paths_of([l.samples[0] for l in with_samples])):
         leak.path = paths[0] if paths else None
+        leak.retained = None if retained is None else retained * leak.count
 
 
 for _f in (find_leaks, _leaks, _add_paths):
