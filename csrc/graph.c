@@ -270,9 +270,11 @@ const uint64_t *hs_graph_retained(hs_graph *g, uint64_t (*size)(void *, uint32_t
     if (ok) {
         for (uint32_t v = 0; v < g->n; v++)
             sizes[v] = size(ctx, v);
+        size_t nr = 0;
         for (size_t i = 0; i < g->nroots; i++)
-            roots[i] = g->roots[i].node;
-        ok = hs_dominators(&csr, roots, g->nroots, idom) == 0 && hs_retained_sizes(&csr, idom, sizes, ret) == 0;
+            if (g->roots[i].kind != ROOT_IGNORED)
+                roots[nr++] = g->roots[i].node;
+        ok = hs_dominators(&csr, roots, nr, idom) == 0 && hs_retained_sizes(&csr, idom, sizes, ret) == 0;
     }
     hs_big_free(idom, ib);
     hs_big_free(sizes, sb);

@@ -12,7 +12,7 @@
 #define HS_GRAPH_H
 #include "accum.h"
 
-enum hs_root_kind { ROOT_MODULE = 1, ROOT_FRAME, ROOT_OUTSIDE };
+enum hs_root_kind { ROOT_MODULE = 1, ROOT_FRAME, ROOT_OUTSIDE, ROOT_IGNORED /* heapscope's own argument */ };
 
 typedef struct {
     uint32_t node;

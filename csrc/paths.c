@@ -84,6 +84,8 @@ static int search_graph(hs_graph *g, uint32_t t, uint32_t ignore, int max_paths,
         uint32_t v = queue[head++];
         uint32_t r = g->root_of[v];
         int kind = r ? g->roots[r - 1].kind : 0;
+        if (kind == ROOT_IGNORED)
+            kind = 0;
         if (kind == ROOT_FRAME && v == t) {
             /* The object itself being a local of a running frame (the caller's
              * own variable, most often) says nothing: look further. */
@@ -145,6 +147,8 @@ static int search(void *ctx, const uintptr_t *addrs, size_t stride, hs_graph *g)
         return -1;
     }
     uint32_t ignore = find_node(addrs, stride, g->n, c->seq);
+    if (ignore != UNSEEN && g->root_of[ignore]) /* held by this call: not a root */
+        g->roots[g->root_of[ignore] - 1].kind = ROOT_IGNORED;
     for (Py_ssize_t k = 0; rc == 0 && k < c->ntargets; k++) {
         uint32_t t = find_node(addrs, stride, g->n, c->targets[k]);
         if (t == UNSEEN) /* not on the heap: heapscope's own, or a running frame */
@@ -288,7 +292,7 @@ PyObject *hs_why_alive(PyObject *objs, int max_paths, int retained)
     for (Py_ssize_t k = 0; out && k < c.ntargets; k++) {
         PyObject *p = target_paths(&c.found[k], c.objs[k], g);
         if (p && retained) { /* (paths, retained size); the sizes are settled by now */
-            PyObject *r = PyObject_CallMethod(snap, "retained_size", "O", c.targets[k]);
+            PyObject *r = PyObject_CallMethod(snap, "retained_size", "(O)", c.targets[k]);
             if (!r && PyErr_ExceptionMatches(PyExc_ValueError)) { /* not on the heap */
                 PyErr_Clear();
                 r = Py_None;

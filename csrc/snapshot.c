@@ -462,7 +462,7 @@ static PyObject *snapshot_roots(SnapshotObject *s, void *Py_UNUSED(c))
 {
     if (!s->graph)
         Py_RETURN_NONE;
-    static const char *kinds[] = {"", "module", "frame", "outside"};
+    static const char *kinds[] = {"", "module", "frame", "outside", "ignored"};
     PyObject *out = PyList_New((Py_ssize_t)s->graph->nroots);
     for (size_t i = 0; out && i < s->graph->nroots; i++) {
         hs_root *r = &s->graph->roots[i];

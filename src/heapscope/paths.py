@@ -14,9 +14,9 @@ __all__ = ["why_alive", "Path"]
 
 
 def _short(obj):
-    """A short name for an object on a path."""
-    tp = type(obj)
+    """A short name for an object on a path (never raises: objects can be hostile)."""
     try:
+        tp = type(obj)
         if tp.__name__ == "method" and hasattr(obj, "__func__"):
             return "method %s" % obj.__func__.__name__
         if tp.__name__ == "function":
@@ -26,14 +26,18 @@ def _short(obj):
         if tp.__name__ == "cell":
             return "cell"
         if isinstance(obj, type):
-            return "class %s" % obj.__qualname__
-    except Exception:  # noqa: BLE001 -- hostile __getattr__ and friends
-        pass
-    return tp.__qualname__ if isinstance(getattr(tp, "__qualname__", None), str) else tp.__name__
+            return "class %s" % type.__dict__["__qualname__"].__get__(obj)
+        return type.__dict__["__qualname__"].__get__(tp)
+    except Exception:  # noqa: BLE001 -- hostile __getattr__, metaclasses and friends
+        return _core.label(obj)
 
 
 def _key(k):
-    r = repr(k)
+    """repr of a dict key, cut to 60 characters; never raises."""
+    try:
+        r = repr(k)
+    except Exception as e:  # noqa: BLE001 -- any __repr__ may raise anything
+        return "<%s key; repr() raised %s>" % (type(k).__name__, type(e).__name__)
     return r if len(r) <= 60 else r[:57] + "..."
 
 
@@ -58,11 +62,12 @@ class Path:
     steps -- [(object name, how it refers to the next one)], root first
     """
 
-    __slots__ = ("kind", "root", "steps")
+    __slots__ = ("kind", "root", "steps", "refs")
 
     def __init__(self, kind, root, objs, edges):
         self.kind = kind
         self.root = root
+        self.refs = len(edges)
         steps = []
         i = 0
         while i < len(objs):
@@ -78,8 +83,9 @@ class Path:
         self.steps = steps
 
     def __len__(self):
-        """References from the root to the object."""
-        return len(self.steps) - 1
+        """References from the root to the object (a collapsed ``.name`` step
+        through a ``__dict__`` is two)."""
+        return self.refs
 
     def __str__(self):
         parts = []
