@@ -196,6 +196,8 @@ def check_task3(text, tk=False):
         assert paths[0].startswith("held outside the Python heap ("), paths
     else:
         assert "Tcl.commands -> dict['" in paths[0] and "wakeup'] -> " + tail in paths[0], paths
+    retained = printed_after(body, [">>> snap = heapscope.snapshot(graph=True)", ">>> snap.retained_size(window)"])
+    assert len(retained) == 1 and int(retained[0]) >= 48, retained  # the window at least
     assert "Menu.deletecommand" in body
 
 

@@ -165,6 +165,13 @@ object.  Take one of the leaked windows:
 ...     print(path)
 ..."""
 
+_TASK3_RETAINED = """
+And what each leaked window costs: the bytes that would be freed with it (the
+objects only it keeps alive):
+
+>>> snap = heapscope.snapshot(graph=True)
+>>> snap.retained_size(window)"""
+
 _TASK3_END = """\
 %(holder)s keeps the CallWrapper, the CallWrapper keeps the window's bound method
 wakeup, and the bound method keeps the window: Menu.delete removed the menu entry
@@ -229,6 +236,10 @@ def _task3(out, window, tk):
     _say(out, _TASK3 % {"window": WINDOW_LABEL})
     for path in heapscope.why_alive(window):
         _say(out, str(path))
+    _say(out, _TASK3_RETAINED)
+    snap = heapscope.snapshot(graph=True)
+    _say(out, str(snap.retained_size(window)))
+    del snap
     holder = "Tcl, in C," if tk else "The Tcl interpreter's command table"
     _say(out, "\n" + textwrap.fill(" ".join((_TASK3_END % {"holder": holder}).split()), 80))
 
