@@ -87,6 +87,25 @@ static inline Py_ssize_t hs_preheader(PyObject *op)
 
 /* ---- frames -------------------------------------------------------------- */
 
+/* The frames running on a thread, innermost first: interpreter frames on
+ * 3.11+, frame objects before. */
+#if HS_PY311
+typedef _PyInterpreterFrame hs_frame;
+static inline hs_frame *hs_frame_back(hs_frame *f) { return f->previous; }
+static inline hs_frame *hs_top_frame(PyThreadState *ts)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return ts->current_frame;
+#else
+    return ts->cframe ? ts->cframe->current_frame : NULL;
+#endif
+}
+#else
+typedef PyFrameObject hs_frame;
+static inline hs_frame *hs_frame_back(hs_frame *f) { return f->f_back; }
+static inline hs_frame *hs_top_frame(PyThreadState *ts) { return ts->frame; }
+#endif
+
 /* A PyFrameObject that belongs to a frame still running on some thread's stack. */
 static inline int hs_frame_is_executing(PyFrameObject *f)
 {

@@ -473,16 +473,10 @@ static void walk_threads(hs_walker *w)
 {
     PyInterpreterState *interp = PyInterpreterState_Get();
     for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts; ts = PyThreadState_Next(ts)) {
+        for (hs_frame *f = hs_top_frame(ts); f; f = hs_frame_back(f))
 #if HS_PY311
-#if PY_VERSION_HEX >= 0x030D0000
-        _PyInterpreterFrame *f = ts->current_frame;
-#else
-        _PyInterpreterFrame *f = ts->cframe ? ts->cframe->current_frame : NULL;
-#endif
-        for (; f; f = f->previous)
             visit_interp_frame(w, f);
 #else
-        for (PyFrameObject *f = ts->frame; f; f = f->f_back)
             visit_child(w, (PyObject *)f);
 #endif
         visit_child(w, ts->dict);
@@ -494,7 +488,7 @@ static void walk_threads(hs_walker *w)
 
 /* Locals of running frames, by name (graph roots). */
 #if HS_PY311
-static void frame_locals(_PyInterpreterFrame *f, int thread,
+static void frame_locals(hs_frame *f, int thread,
                          void (*local)(void *, int, PyCodeObject *, PyObject *, PyObject *), void *ctx)
 {
 #if HS_PY312
@@ -515,7 +509,7 @@ static void frame_locals(_PyInterpreterFrame *f, int thread,
                   f->localsplus[i]);
 }
 #else
-static void frame_locals(PyFrameObject *f, int thread,
+static void frame_locals(hs_frame *f, int thread,
                          void (*local)(void *, int, PyCodeObject *, PyObject *, PyObject *), void *ctx)
 {
     PyCodeObject *co = f->f_code;
@@ -536,20 +530,9 @@ void hs_walk_frame_locals(void (*local)(void *, int, PyCodeObject *, PyObject *,
 {
     PyInterpreterState *interp = PyInterpreterState_Get();
     int thread = 0;
-    for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts; ts = PyThreadState_Next(ts), thread++) {
-#if HS_PY311
-#if PY_VERSION_HEX >= 0x030D0000
-        _PyInterpreterFrame *f = ts->current_frame;
-#else
-        _PyInterpreterFrame *f = ts->cframe ? ts->cframe->current_frame : NULL;
-#endif
-        for (; f; f = f->previous)
+    for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts; ts = PyThreadState_Next(ts), thread++)
+        for (hs_frame *f = hs_top_frame(ts); f; f = hs_frame_back(f))
             frame_locals(f, thread, local, ctx);
-#else
-        for (PyFrameObject *f = ts->frame; f; f = f->f_back)
-            frame_locals(f, thread, local, ctx);
-#endif
-    }
 }
 
 void hs_walk_referents(hs_walker *w, PyObject *op, void (*edge)(hs_walker *, PyObject *), void *ctx)
