@@ -176,6 +176,11 @@ def test_callback_registry_of_bound_methods():
     check_leak(report, label_of(Window), label_of(Window), 1, sys.getsizeof(windows[0]), windows)
     sizes = [leak.size for leak in report]
     assert sizes == sorted(sizes, reverse=True) and len(sizes) == len(report.leaks)
+    # Where it piles up: the registry, one new entry per repetition.
+    method = leak_of(report, "method (Window.on_event)")
+    assert method.accumulation == ("sys.modules['test_leaks'].CALLBACKS -> list", 1), method.accumulation
+    assert "accumulates in sys.modules['test_leaks'].CALLBACKS -> list (+1 per repetition)" in str(report)
+    assert method.retained >= sys.getsizeof(CALLBACKS[0])  # the method, and the window only it holds
 
 
 def test_callback_registry_leaks_the_instance_dict():
@@ -190,6 +195,8 @@ def test_unbounded_memo_cache():
     check_leak(report, "str", "str", 2, sys.getsizeof(key) + sys.getsizeof(value),
                list(MEMO) + list(MEMO.values()))
     assert len(report) == 1
+    where, grows = report.leaks[0].accumulation
+    assert where == "sys.modules['test_leaks'].MEMO -> dict" and grows == 1, report.leaks[0].accumulation
 
 
 def test_stored_exceptions_keep_tracebacks_and_frames():

@@ -22,7 +22,7 @@ import time
 import tracemalloc
 
 from heapscope import _core
-from heapscope.paths import _paths_of
+from heapscope.paths import Path, _paths_of
 from heapscope.summary import _pp
 
 __all__ = ["find_leaks", "LeakReport", "Leak"]
@@ -52,6 +52,10 @@ def _safe_repr(obj):
     return r if len(r) <= _REPR_WIDTH else r[: _REPR_WIDTH - 3] + "..."
 
 
+def _num(x):
+    return "%d" % x if x == int(x) else "%.1f" % x
+
+
 def _median(values):
     s = sorted(values)
     n = len(s)
@@ -72,10 +76,13 @@ class Leak:
                  alive (a heapscope.Path), or None
     retained  -- bytes retained per repetition: what freeing the first
                  sample would free (its dominator subtree) times ``count``
+    accumulation -- where the leak piles up: ``(path to the container, new
+                 entries per repetition)``, the last object on ``path`` that
+                 existed before the repetitions; or None
     """
 
     __slots__ = ("type", "detail", "count", "size", "counts", "sizes", "samples", "traceback", "path",
-                 "retained")
+                 "retained", "accumulation")
 
     def __init__(self, type, detail, count, size, counts, sizes, samples, traceback):
         self.type = type
@@ -88,6 +95,7 @@ class Leak:
         self.traceback = traceback
         self.path = None
         self.retained = None
+        self.accumulation = None
 
     def __repr__(self):
         return "<Leak %s: %d objects, %d bytes per repetition>" % (self.detail, self.count, self.size)
@@ -149,6 +157,9 @@ class LeakReport:
                 lines.append("      kept alive by %s" % leak.path)
             if leak.retained is not None:
                 lines.append("      retains %s per repetition" % " ".join(_pp(leak.retained).split()))
+            if leak.accumulation is not None:
+                where, grows = leak.accumulation
+                lines.append("      accumulates in %s (+%s per repetition)" % (where, _num(grows)))
         if len(self.leaks) > max_leaks:
             lines.append("  ... and %d more" % (len(self.leaks) - max_leaks))
         return lines
@@ -233,17 +244,37 @@ def _leaks(diffs, repeat):
         tb = tracemalloc.get_object_traceback(samples[0]) if tracing and samples else None
         leaks.append(Leak(label, detail, _median(steps), _median(growth), counts, sizes, samples, tb))
     leaks.sort(key=lambda l: (-l.size, -l.count, l.detail))
-    _add_paths(leaks[:_PATHS])
+    if leaks:
+        _add_paths(leaks[:_PATHS], {rec[0] for rec in last.new_records()}, repeat)
     return leaks
 
 
-def _add_paths(leaks):
-    """Leak.path of the first leaks: one heap walk and graph for all of them."""
+def _add_paths(leaks, new, repeat):
+    """Path, retained size and accumulation point of the first leaks, with one
+    heap walk and graph for all of them (new: addresses of the new objects)."""
     with_samples = [l for l in leaks if l.samples]
-    for leak, (paths, retained) in zip(with_samples, _paths_of([l.samples[0] for l in with_samples])):
-        leak.path = paths[0] if paths else None
+    for leak, (raw, retained) in zip(with_samples, _paths_of([l.samples[0] for l in with_samples])):
         leak.retained = None if retained is None else retained * leak.count
+        if not raw:
+            continue
+        kind, root, objs, edges = raw[0]
+        leak.path = Path(kind, root, objs, edges)
+        leak.accumulation = _accumulation(kind, root, objs, edges, new, repeat)
 
 
-for _f in (find_leaks, _leaks, _add_paths):
+def _accumulation(kind, root, objs, edges, new, repeat):
+    """The last object on the path that is not new, and how many new objects
+    it refers to per repetition."""
+    for i in range(len(objs) - 1):
+        if id(objs[i + 1]) in new and id(objs[i]) not in new:
+            container = objs[i]
+            try:
+                grows = sum(id(o) in new for o in gc.get_referents(container)) / repeat
+            except Exception:  # noqa: BLE001 -- a hostile container
+                return None
+            return str(Path(kind, root, objs[: i + 1], edges[:i])), grows
+    return None
+
+
+for _f in (find_leaks, _leaks, _add_paths, _accumulation):
     _core.hide_frames(_f.__code__)

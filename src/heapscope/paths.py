@@ -116,8 +116,9 @@ def why_alive(obj, max_paths=3, snap=None):
 
 
 def _paths_of(objs, max_paths=1):
-    """why_alive for several objects with one heap walk: [(paths, retained size)]."""
-    return [([Path(*p) for p in ps], size) for ps, size in _core.why_alive(objs, max_paths, True)]
+    """why_alive for several objects with one heap walk:
+    [(raw paths (kind, root, objects, edges), retained size)]."""
+    return _core.why_alive(objs, max_paths, True)
 
 
 for _f in (why_alive, _paths_of):
