@@ -128,6 +128,7 @@ typedef struct {
     Py_ssize_t ntargets;
     PyObject *seq;      /* the caller's sequence: not a retainer */
     PyObject **targets; /* borrowed from it */
+    uint32_t *node;     /* per target: its node, or UNSEEN */
     chains *found;      /* per target */
     PyObject **objs;    /* per target: a list of lists of objects, root first (strong) */
 } why_ctx;
@@ -150,7 +151,7 @@ static int search(void *ctx, const uintptr_t *addrs, size_t stride, hs_graph *g)
     if (ignore != UNSEEN && g->root_of[ignore]) /* held by this call: not a root */
         g->roots[g->root_of[ignore] - 1].kind = ROOT_IGNORED;
     for (Py_ssize_t k = 0; rc == 0 && k < c->ntargets; k++) {
-        uint32_t t = find_node(addrs, stride, g->n, c->targets[k]);
+        uint32_t t = c->node[k] = find_node(addrs, stride, g->n, c->targets[k]);
         if (t == UNSEEN) /* not on the heap: heapscope's own, or a running frame */
             continue;
         chains *cs = &c->found[k];
@@ -282,8 +283,11 @@ PyObject *hs_why_alive(PyObject *objs, int max_paths, int retained)
     c.targets = PySequence_Fast_ITEMS(seq);
     c.found = calloc((size_t)c.ntargets + 1, sizeof(chains));
     c.objs = calloc((size_t)c.ntargets + 1, sizeof(PyObject *));
+    c.node = malloc(((size_t)c.ntargets + 1) * sizeof(uint32_t));
+    for (Py_ssize_t k = 0; c.node && k < c.ntargets; k++)
+        c.node[k] = UNSEEN;
     PyObject *snap = NULL, *out = NULL;
-    if (!c.found || !c.objs)
+    if (!c.found || !c.objs || !c.node)
         PyErr_NoMemory();
     else
         snap = hs_snapshot_take(0, 1, search, &c);
@@ -292,11 +296,13 @@ PyObject *hs_why_alive(PyObject *objs, int max_paths, int retained)
     for (Py_ssize_t k = 0; out && k < c.ntargets; k++) {
         PyObject *p = target_paths(&c.found[k], c.objs[k], g);
         if (p && retained) { /* (paths, retained size); the sizes are settled by now */
-            PyObject *r = PyObject_CallMethod(snap, "retained_size", "(O)", c.targets[k]);
-            if (!r && PyErr_ExceptionMatches(PyExc_ValueError)) { /* not on the heap */
-                PyErr_Clear();
+            uint64_t size;
+            PyObject *r = NULL;
+            if (c.node[k] == UNSEEN) { /* not on the heap */
                 r = Py_None;
                 Py_INCREF(r);
+            } else if (hs_snapshot_retained(snap, c.node[k], &size) == 0) {
+                r = PyLong_FromUnsignedLongLong(size);
             }
             PyObject *pr = r ? PyTuple_Pack(2, p, r) : NULL;
             Py_XDECREF(r);
@@ -313,6 +319,7 @@ PyObject *hs_why_alive(PyObject *objs, int max_paths, int retained)
     }
     free(c.found);
     free(c.objs);
+    free(c.node);
     Py_XDECREF(snap);
     Py_DECREF(seq);
     return out;

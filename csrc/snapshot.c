@@ -394,6 +394,8 @@ static PyObject *snapshot_summary(SnapshotObject *s, PyObject *args, PyObject *k
 }
 
 /* heapscope.summary.print_(rows, limit=limit, file=file): the Pympler table. */
+/* heapscope.summary.print_(rows, file=file[, limit=limit]); steals rows.  A
+ * NULL limit leaves print_'s own default (15). */
 static PyObject *print_rows(PyObject *rows, PyObject *limit, PyObject *file)
 {
     if (!rows)
@@ -401,7 +403,9 @@ static PyObject *print_rows(PyObject *rows, PyObject *limit, PyObject *file)
     PyObject *mod = PyImport_ImportModule("heapscope.summary");
     PyObject *fn = mod ? PyObject_GetAttrString(mod, "print_") : NULL;
     PyObject *args = fn ? PyTuple_Pack(1, rows) : NULL;
-    PyObject *kw = args ? Py_BuildValue("{sOsO}", "limit", limit, "file", file) : NULL;
+    PyObject *kw = args ? Py_BuildValue("{sO}", "file", file) : NULL;
+    if (kw && limit && PyDict_SetItemString(kw, "limit", limit) < 0)
+        Py_CLEAR(kw);
     PyObject *r = kw ? PyObject_Call(fn, args, kw) : NULL;
     Py_XDECREF(kw);
     Py_XDECREF(args);
@@ -417,21 +421,13 @@ static PyObject *snapshot_print(SnapshotObject *s, PyObject *args, PyObject *kw)
     PyObject *limit = NULL, *file = Py_None;
     int detail = 0;
     Py_ssize_t *counts, *sizes;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOp:print", kwlist, &limit, &file, &detail))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOp:print", kwlist, &limit, &file, &detail) ||
+        snap_totals(s, detail, &counts, &sizes) < 0)
         return NULL;
-    PyObject *lim15 = limit ? NULL : PyLong_FromLong(15);
-    if (!limit && !lim15)
-        return NULL;
-    if (snap_totals(s, detail, &counts, &sizes) < 0) {
-        Py_XDECREF(lim15);
-        return NULL;
-    }
     PyObject *rows = agg_rows(s->labels, s->nlabels, counts, sizes, -1);
     free(counts);
     free(sizes);
-    PyObject *r = print_rows(rows, limit ? limit : lim15, file);
-    Py_XDECREF(lim15);
-    return r;
+    return print_rows(rows, limit, file);
 }
 
 static PyObject *snapshot_total_size(SnapshotObject *s, void *Py_UNUSED(c))
@@ -495,6 +491,15 @@ static const uint64_t *retained_of(SnapshotObject *s)
     if (!r)
         PyErr_NoMemory();
     return r;
+}
+
+int hs_snapshot_retained(PyObject *snap, uint32_t node, uint64_t *out)
+{
+    const uint64_t *r = retained_of((SnapshotObject *)snap);
+    if (!r)
+        return -1;
+    *out = r[node];
+    return 0;
 }
 
 /* Bytes that would be freed with obj: its retained size in this snapshot's graph. */
@@ -782,15 +787,8 @@ static void diff_dealloc(DiffObject *d)
 }
 
 /* Per-label deltas (new minus old), merged by label string. */
-static PyObject *diff_summary(DiffObject *d, PyObject *args, PyObject *kw)
+static PyObject *diff_rows(DiffObject *d, int detail, Py_ssize_t limit)
 {
-    static char *kwlist[] = {"limit", "detail", NULL};
-    PyObject *lim = Py_None;
-    int detail = 0;
-    Py_ssize_t limit;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Op:summary", kwlist, &lim, &detail) ||
-        parse_limit(lim, &limit) < 0)
-        return NULL;
     SnapshotObject *o = d->old, *n = d->new_;
     Py_ssize_t *nc, *ns, *oc, *os;
     if (snap_totals(n, detail, &nc, &ns) < 0)
@@ -847,6 +845,18 @@ done:
     return out;
 }
 
+static PyObject *diff_summary(DiffObject *d, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"limit", "detail", NULL};
+    PyObject *lim = Py_None;
+    int detail = 0;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Op:summary", kwlist, &lim, &detail) ||
+        parse_limit(lim, &limit) < 0)
+        return NULL;
+    return diff_rows(d, detail, limit);
+}
+
 static PyObject *diff_print(DiffObject *d, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"limit", "file", "detail", NULL};
@@ -854,16 +864,7 @@ static PyObject *diff_print(DiffObject *d, PyObject *args, PyObject *kw)
     int detail = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOp:print", kwlist, &limit, &file, &detail))
         return NULL;
-    PyObject *lim15 = limit ? NULL : PyLong_FromLong(15);
-    if (!limit && !lim15)
-        return NULL;
-    PyObject *a = Py_BuildValue("()"), *k = Py_BuildValue("{si}", "detail", detail);
-    PyObject *rows = a && k ? diff_summary(d, a, k) : NULL;
-    Py_XDECREF(a);
-    Py_XDECREF(k);
-    PyObject *r = print_rows(rows, limit ? limit : lim15, file);
-    Py_XDECREF(lim15);
-    return r;
+    return print_rows(diff_rows(d, detail, -1), limit, file);
 }
 
 /* Rows selected by a label (the default or the detailed one) and/or a

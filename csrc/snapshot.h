@@ -26,6 +26,9 @@ typedef int (*hs_graph_hook)(void *ctx, const uintptr_t *addrs, size_t stride, s
 PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *hook_ctx);
 /* The graph of a Snapshot, or NULL. */
 struct hs_graph *hs_snapshot_graph(PyObject *snap);
+/* Retained size of graph node `node` (dominator tree computed on first use);
+ * 0, or -1 with an exception (no graph, out of memory). */
+int hs_snapshot_retained(PyObject *snap, uint32_t node, uint64_t *out);
 /* Its node addresses: node i at addrs[i * stride] (opaque: never dereference). */
 const uintptr_t *hs_snapshot_addrs(PyObject *snap, size_t *stride);
 int hs_snapshot_init(PyObject *module);
