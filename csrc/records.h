@@ -1,0 +1,85 @@
+/*
+ * records.h -- the in-memory layout of a Snapshot, shared by the files that
+ * read it (snapshot.c takes it, diff.c compares two, heap files and exports
+ * write it).  Not part of the API: nothing outside csrc/ sees these structs.
+ *
+ * A record is 16 bytes: the object's address (opaque: compared, never
+ * dereferenced) and one word packing its size (38 bits), the GC list it was
+ * found in (2), whether the GC tracks it (1) and its label row (23).
+ */
+#ifndef HS_RECORDS_H
+#define HS_RECORDS_H
+#include "snapshot.h"
+#include "graph.h"
+
+typedef struct {
+    uintptr_t addr;
+    uint64_t bits; /* size (38 bits) | GC list (2) | tracked (1) | row (23) */
+} rec_t;
+
+#define SIZE_MASK ((1ULL << 38) - 1)
+#define GEN_SHIFT 38
+#define TRACKED_BIT (1ULL << 40)
+#define ROW_SHIFT 41
+#define MAX_ROWS (1ULL << 23)
+
+static inline size_t rec_row(const rec_t *r) { return (size_t)(r->bits >> ROW_SHIFT); }
+static inline Py_ssize_t rec_size(const rec_t *r) { return (Py_ssize_t)(r->bits & SIZE_MASK); }
+static inline int rec_tracked(const rec_t *r) { return (r->bits & TRACKED_BIT) != 0; }
+static inline int rec_gen(const rec_t *r) { return (int)((r->bits >> GEN_SHIFT) & 3); }
+
+/* tracked: the GC list it was found in (0-2, 3 permanent), or -1 untracked. */
+static inline uint64_t rec_bits(Py_ssize_t size, int tracked, size_t row)
+{
+    uint64_t sz = size < 0 ? 0 : (uint64_t)size;
+    if (sz > SIZE_MASK)
+        sz = SIZE_MASK;
+    if (tracked >= 0)
+        sz |= TRACKED_BIT | ((uint64_t)tracked << GEN_SHIFT);
+    return sz | ((uint64_t)row << ROW_SHIFT);
+}
+
+static inline int rec_list(const rec_t *r) { return rec_tracked(r) ? rec_gen(r) : -1; }
+
+typedef struct {
+    uintptr_t type;         /* opaque: compared, never dereferenced */
+    uint32_t label, dlabel; /* default and detailed label (index into labels) */
+    int is_dict;
+    Py_ssize_t count, size;
+} srow_t;
+
+typedef struct {
+    PyObject_HEAD
+    size_t n;
+    rec_t *recs;
+    uint64_t *serials;  /* creation serials (3.13+, in a series), else NULL */
+    size_t recs_bytes, serials_bytes;
+    uint64_t series;
+    int identity;       /* holds a reference on the identity series */
+    size_t nfrozen;     /* objects found in the permanent generation */
+    hs_graph *graph;    /* the reference graph, when asked for */
+    size_t nrows;
+    srow_t *rows;
+    size_t nlabels;
+    PyObject **labels;  /* heapscope's own strings */
+    Py_ssize_t total_size;
+} SnapshotObject;
+
+/* ---- helpers shared by snapshot.c and diff.c ------------------------------------ */
+
+/* Per-label totals of a snapshot (detail: detailed labels); calloc'ed arrays
+ * of nlabels + 1 entries, or -1 with MemoryError. */
+int hs_snap_totals(SnapshotObject *s, int detail, Py_ssize_t **counts, Py_ssize_t **sizes);
+/* Sorted aggregates (largest size first) per label index as [label, count,
+ * size] lists; at most limit rows (limit < 0: all). */
+PyObject *hs_agg_rows(PyObject **labels, size_t nlabels, const Py_ssize_t *counts, const Py_ssize_t *sizes,
+                      Py_ssize_t limit);
+/* limit=None -> -1; otherwise a non-negative int. */
+int hs_parse_limit(PyObject *o, Py_ssize_t *limit);
+/* heapscope.summary.print_(rows, file=file[, limit=limit]); steals rows. */
+PyObject *hs_print_rows(PyObject *rows, PyObject *limit, PyObject *file);
+/* Snapshot.diff(old): a new SnapshotDiff (diff.c). */
+PyObject *hs_snapshot_diff(PyObject *s, PyObject *old);
+int hs_diff_init(PyObject *module);
+
+#endif
