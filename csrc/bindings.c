@@ -1,6 +1,6 @@
 /*
  * bindings.c -- the heapscope._core module: binds the C functions of walk.c,
- * summary.c, objects.c, labels.c and typestats.c to Python, and dominators.c's
+ * summary.c, objects.c, labels.c, typestats.c, refsearch.c and dot.c to Python, and dominators.c's
  * test entry point.  No logic lives here.
  */
 #include "walk.h"
@@ -13,6 +13,8 @@
 #include "graph.h"
 #include "typestats.h"
 #include "dominators.h"
+#include "refsearch.h"
+#include "dot.h"
 
 /* One optional boolean argument, positional or by keyword, parsed without
  * creating an argument tuple (it would be counted by the walk that follows). */
@@ -177,6 +179,61 @@ static PyObject *py_dominators(PyObject *Py_UNUSED(m), PyObject *args)
     return hs_dominators_py(args);
 }
 
+/* Positional arguments only, read from the caller's stack: an argument tuple
+ * would refer to the objects searched around, and be found as a referrer. */
+static int int_arg(PyObject *o, int *out)
+{
+    long v = PyLong_AsLong(o);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    *out = v > 1000000 ? 1000000 : v < -1 ? -1 : (int)v;
+    return 0;
+}
+
+static PyObject *py_neighbourhood(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
+{
+    int depth, backwards, cull = 0;
+    if (nargs < 3 || nargs > 5) {
+        PyErr_SetString(PyExc_TypeError,
+                        "neighbourhood(seeds, max_depth, backwards, ignore=None, cull_modules=False)");
+        return NULL;
+    }
+    if (int_arg(args[1], &depth) < 0 || (backwards = PyObject_IsTrue(args[2])) < 0 ||
+        (nargs > 4 && (cull = PyObject_IsTrue(args[4])) < 0))
+        return NULL;
+    return hs_neighbourhood(args[0], depth, backwards, nargs > 3 ? args[3] : NULL, cull);
+}
+
+static PyObject *py_find_chain(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
+{
+    int depth, backwards;
+    if (nargs < 4 || nargs > 5) {
+        PyErr_SetString(PyExc_TypeError, "find_chain(obj, predicate, max_depth, backwards, ignore=None)");
+        return NULL;
+    }
+    if (int_arg(args[2], &depth) < 0 || (backwards = PyObject_IsTrue(args[3])) < 0)
+        return NULL;
+    return hs_find_chain(args[0], args[1], depth, backwards, nargs > 4 ? args[4] : NULL);
+}
+
+static PyObject *py_edge(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "edge(parent, child) takes 2 arguments");
+        return NULL;
+    }
+    return hs_edge(args[0], args[1]);
+}
+
+static PyObject *py_dot(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "dot(name, defaults, nodes, edges) takes 4 arguments");
+        return NULL;
+    }
+    return hs_dot(args[0], args[1], args[2], args[3]);
+}
+
 static PyMethodDef core_methods[] = {
     {"summarize_heap", (PyCFunction)(void (*)(void))py_summarize_heap, METH_FASTCALL | METH_KEYWORDS,
      "summarize_heap(detail=False) -> Summary of every live object, from one C heap walk."},
@@ -207,6 +264,18 @@ static PyMethodDef core_methods[] = {
      "freeze_aside(): hold the program's frozen objects aside (find_leaks, before gc.freeze)."},
     {"freeze_restore", py_freeze_restore, METH_NOARGS,
      "freeze_restore(): put them back into the permanent generation (after gc.unfreeze)."},
+    {"neighbourhood", (PyCFunction)(void (*)(void))py_neighbourhood, METH_FASTCALL,
+     "neighbourhood(seeds, max_depth, backwards, ignore=None, cull_modules=False) -> (objects, adjacency):\n"
+     "the objects within max_depth referrers (backwards) or referents of the seeds, breadth-first,\n"
+     "seeds first; adjacency[i] lists positions in gc.get_referrers / traversal order, None when\n"
+     "object i was not expanded.  ignore: object ids never entered.  One heap walk."},
+    {"find_chain", (PyCFunction)(void (*)(void))py_find_chain, METH_FASTCALL,
+     "find_chain(obj, predicate, max_depth, backwards, ignore=None) -> [found, ..., obj], or [obj]:\n"
+     "objgraph's shortest chain; the predicate runs after the walk, on strong references."},
+    {"edge", (PyCFunction)(void (*)(void))py_edge, METH_FASTCALL,
+     "edge(parent, child) -> ('key', k) | ('attr', name) | ('index', i) | ('item', text): how parent refers to child."},
+    {"dot", (PyCFunction)(void (*)(void))py_dot, METH_FASTCALL,
+     "dot(name, defaults, nodes, edges) -> Graphviz DOT text (see csrc/dot.h)."},
     {"_dominators", py_dominators, METH_VARARGS,
      "_dominators(n, edges, roots, sizes) -> (idom, retained), for tests and benchmarks only.\n"
      "Nodes 0..n-1, edges a list of (u, v) tuples, roots a list of nodes joined to a virtual\n"

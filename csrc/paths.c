@@ -242,6 +242,8 @@ static PyObject *edge(PyObject *p, PyObject *c)
     return Py_BuildValue("(ss)", "item", "");
 }
 
+PyObject *hs_edge(PyObject *parent, PyObject *child) { return edge(parent, child); }
+
 /* ---- 3. entry point ------------------------------------------------------------- */
 
 /* [(kind, root label, objects, edges)] of one target's chains. */

@@ -15,5 +15,10 @@ PyObject *hs_why_alive(PyObject *objs, int max_paths, int retained);
 /* The same for one object over a graph snapshot taken earlier (no walk when
  * its paths still hold; a fresh walk when the heap has changed along them). */
 PyObject *hs_snapshot_why_alive(PyObject *snap, PyObject *obj, int max_paths);
+/* How parent refers to child, by looking at the two objects only (an
+ * instance __dict__ is never materialized): ("key", key object), ("attr",
+ * name), ("index", i) or ("item", text); ("item", "") when not found.  Both
+ * must be live objects the caller holds.  why_alive's steps and DOT edges. */
+PyObject *hs_edge(PyObject *parent, PyObject *child);
 
 #endif

@@ -12,7 +12,11 @@ package is the thin Python layer users import:
 - ``heapscope.objgraph``: ``typestats``, ``most_common_types``,
   ``show_most_common_types``, ``growth``, ``show_growth``, ``count``,
   ``by_type``, objgraph's helpers over every live object, not only those the
-  GC tracks (also importable from ``heapscope``).
+  GC tracks, and ``find_backref_chain``, ``find_ref_chain``,
+  ``show_backrefs``, ``show_refs`` (Graphviz DOT) over one heap walk (also
+  importable from ``heapscope``).
+- ``heapscope.refbrowser``: drop-in for Pympler's referrers trees.
+- ``heapscope.dot.write_paths(why_alive(obj), "paths.dot")``: paths as DOT.
 """
 import sys as _sys
 import sysconfig as _sysconfig
@@ -39,10 +43,14 @@ from heapscope.paths import Path, why_alive  # noqa: E402
 from heapscope.objgraph import (  # noqa: E402
     by_type,
     count,
+    find_backref_chain,
+    find_ref_chain,
     growth,
     most_common_types,
+    show_backrefs,
     show_growth,
     show_most_common_types,
+    show_refs,
     typestats,
 )
 
@@ -72,4 +80,8 @@ __all__ = [
     "show_growth",
     "count",
     "by_type",
+    "find_backref_chain",
+    "find_ref_chain",
+    "show_backrefs",
+    "show_refs",
 ]
