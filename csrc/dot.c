@@ -3,10 +3,12 @@
  * writes (objgraph's show_refs/show_backrefs drop-ins, why_alive paths).
  *
  * Sections:
- *   1. buffer   a growable byte buffer (the text is pure ASCII)
- *   2. strings  quoting: \" and \\ escaped, newlines as \n, &, control and
- *               non-ASCII characters as HTML entities (&#NNN;), which
- *               Graphviz decodes in every string whatever its charset
+ *   1. buffer   a growable byte buffer (UTF-8)
+ *   2. strings  quoting: \" and \\ escaped, newlines as \n, tabs kept,
+ *               other control characters shown as the text \xNN, & as &amp;
+ *               (Graphviz decodes HTML entities in every string), other
+ *               characters as UTF-8 (Graphviz's default charset), lone
+ *               surrogates as U+FFFD
  *   3. graph    statements: defaults, nodes, edges
  */
 #include "dot.h"
@@ -63,13 +65,33 @@ static int put_quoted(buf *b, PyObject *o)
             rc = put(b, "\\n", 2);
         else if (ch == '&')
             rc = put(b, "&amp;", 5);
-        else if (ch >= 0x20 && ch < 0x7f)
+        else if ((ch >= 0x20 && ch < 0x7f) || ch == '\t')
             rc = put(b, (const char *)&(char){(char)ch}, 1);
-        else {
+        else if (ch < 0x20 || (ch >= 0x7f && ch < 0xa0)) { /* shown, not interpreted: \r would right-justify */
+            int k = snprintf(tmp, sizeof(tmp), "\\\\x%02x", (unsigned)ch);
+            rc = put(b, tmp, (size_t)k);
+        } else { /* UTF-8 (Graphviz's default charset; its entities break above U+FFFF) */
             if (ch >= 0xD800 && ch <= 0xDFFF) /* a lone surrogate: not a character */
                 ch = 0xFFFD;
-            int k = snprintf(tmp, sizeof(tmp), "&#%u;", (unsigned)ch);
-            rc = put(b, tmp, (size_t)k);
+            unsigned char u[4];
+            size_t k;
+            if (ch < 0x800) {
+                u[0] = (unsigned char)(0xC0 | (ch >> 6));
+                u[1] = (unsigned char)(0x80 | (ch & 0x3F));
+                k = 2;
+            } else if (ch < 0x10000) {
+                u[0] = (unsigned char)(0xE0 | (ch >> 12));
+                u[1] = (unsigned char)(0x80 | ((ch >> 6) & 0x3F));
+                u[2] = (unsigned char)(0x80 | (ch & 0x3F));
+                k = 3;
+            } else {
+                u[0] = (unsigned char)(0xF0 | (ch >> 18));
+                u[1] = (unsigned char)(0x80 | ((ch >> 12) & 0x3F));
+                u[2] = (unsigned char)(0x80 | ((ch >> 6) & 0x3F));
+                u[3] = (unsigned char)(0x80 | (ch & 0x3F));
+                k = 4;
+            }
+            rc = put(b, (const char *)u, k);
         }
     }
     if (rc == 0)
@@ -194,7 +216,7 @@ PyObject *hs_dot(PyObject *name, PyObject *defaults, PyObject *nodes, PyObject *
         rc = each(&b, edges, 3, "edge");
     if (rc == 0)
         rc = puts_(&b, "}\n");
-    PyObject *out = rc == 0 ? PyUnicode_DecodeASCII(b.p, (Py_ssize_t)b.n, NULL) : NULL;
+    PyObject *out = rc == 0 ? PyUnicode_DecodeUTF8(b.p, (Py_ssize_t)b.n, NULL) : NULL;
     free(b.p);
     return out;
 }

@@ -2,9 +2,11 @@
 shared with ``heapscope.objgraph.show_refs``/``show_backrefs``.
 
 The DOT text itself is written by C (``csrc/dot.c``): every string quoted,
-quotes and backslashes escaped, newlines as ``\\n``, ``&``, control and
-non-ASCII characters as HTML entities (``&#233;``), which Graphviz decodes in
-any string; the text is pure ASCII whatever the labels hold.
+quotes and backslashes escaped, newlines as ``\\n``, other control
+characters shown as the text ``\\xNN``, ``&`` as ``&amp;`` (Graphviz decodes
+HTML entities in every string), lone surrogates as U+FFFD, and the rest as
+UTF-8, Graphviz's default charset (not as entities: Graphviz 2.43 mangles
+entities above U+FFFF).  Files are written in UTF-8.
 
 - ``paths_to_dot(paths)``: DOT text of a list of ``heapscope.Path`` (as
   ``heapscope.why_alive(obj)`` returns): one chain of nodes per path, from its
@@ -80,7 +82,7 @@ def _write(text, target):
     filename = os.fspath(target)
     stem, ext = os.path.splitext(filename)
     if ext == ".dot":
-        with open(filename, "w", encoding="ascii") as f:
+        with open(filename, "w", encoding="utf-8") as f:
             f.write(text)
         return filename
     if not ext:
@@ -88,13 +90,13 @@ def _write(text, target):
     dot = shutil.which("dot")
     if dot is None:
         dot_name = stem + ".dot"
-        with open(dot_name, "w", encoding="ascii") as f:
+        with open(dot_name, "w", encoding="utf-8") as f:
             f.write(text)
         print("Image renderer (dot) not found; the graph is in %s" % dot_name)
         return dot_name
     fd, tmp = tempfile.mkstemp(prefix="heapscope-", suffix=".dot")
     try:
-        with os.fdopen(fd, "w", encoding="ascii") as f:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         done = subprocess.run([dot, "-T" + ext[1:], "-o" + filename, tmp], capture_output=True, text=True)
     finally:

@@ -28,7 +28,7 @@ returning.  Differences from objgraph:
   never on a chain or in a graph; containers the GC does not track, and
   objects frozen by ``gc.freeze()``, are (objgraph never sees them);
 - the graph is written by C (``csrc/dot.c``): one statement per node, every
-  string escaped (non-ASCII as HTML entities), edges labelled by
+  string escaped (see ``heapscope.dot``), edges labelled by
   ``why_alive``'s code (``.attr``, ``['key']``, ``[3]``, ``.__dict__``, closure
   cells ``.<cell name>``) where objgraph labels only dict keys, ``__dict__``,
   methods and function attributes;
@@ -232,13 +232,21 @@ def _show_graph(objs, backwards, max_depth, extra_ignore, filter, too_many, high
                 filename, extra_info, refcounts, shortnames, output, extra_node_attrs):
     if filename and output:
         raise ValueError("Cannot specify both output and filename.")
-    if not isinstance(objs, (list, tuple)):
+    wrapped = not isinstance(objs, (list, tuple))
+    if wrapped:
         objs = [objs]
     # One walk: everything within max_depth, held strongly (objs itself is never entered).
     gc.collect()
     found, adj = _core.neighbourhood(objs, max_depth, backwards, extra_ignore, backwards)
+    counts = None
+    if refcounts:
+        # less heapscope's own references: the list found, the loop variable, getrefcount's
+        # argument, and the list a single object was wrapped in
+        counts = [sys.getrefcount(o) - 3 for o in found]
+        for p in range(len(objs) if wrapped else 0):
+            counts[p] -= 1
     nodes, edges, shown = _layout(found, adj, len(objs), backwards, max_depth, filter, too_many,
-                           highlight, extra_info, refcounts, shortnames, extra_node_attrs)
+                                  highlight, extra_info, counts, shortnames, extra_node_attrs)
     text = _core.dot("ObjectGraph",
                      [("node", [("shape", "box"), ("style", "filled"), ("fillcolor", "white")])],
                      nodes, edges)
@@ -254,7 +262,7 @@ def _show_graph(objs, backwards, max_depth, extra_ignore, filter, too_many, high
 
 
 def _layout(found, adj, nseeds, backwards, max_depth, filter, too_many, highlight,
-            extra_info, refcounts, shortnames, extra_node_attrs):
+            extra_info, counts, shortnames, extra_node_attrs):
     """objgraph's breadth-first layout over the neighbourhood found:
     ([(node id, attrs)], [(source id, target id, attrs)], objects shown)."""
     nodes, edges = [], []
@@ -271,7 +279,7 @@ def _layout(found, adj, nseeds, backwards, max_depth, filter, too_many, highligh
         target = found[p]
         tdepth = depth[id(target)]
         nid = _node_id(target)
-        attrs = [("label", _obj_label(target, extra_info, refcounts, shortnames))]
+        attrs = [("label", _obj_label(target, extra_info, counts and counts[p], shortnames))]
         h, s, v = _gradient((0, 0, 1), (0, 0, .3), tdepth, max_depth)
         if inspect.ismodule(target):
             h, s = .3, 1
@@ -350,12 +358,11 @@ def _gradient(start, end, depth, max_depth):
     return tuple(a * (1 - f) + b * f for a, b in zip(start, end))
 
 
-def _obj_label(obj, extra_info, refcounts, shortnames):
+def _obj_label(obj, extra_info, refcount, shortnames):
     tp = type(obj)
     name = _name(tp, shortnames)
-    if refcounts:
-        # less heapscope's own: the neighbourhood list, `obj` here, getrefcount's argument
-        name += " [%d]" % (sys.getrefcount(obj) - 3)
+    if refcount is not None:
+        name += " [%d]" % refcount
     lines = [name, _short_repr(obj)]
     if extra_info:
         lines.append(str(extra_info(obj)))
