@@ -276,6 +276,31 @@ def test_max_depth_and_hostile_repr():
     assert nodes == {} and edges == []
 
 
+class HostileMeta(type):
+    def __getattribute__(cls, name):
+        raise RuntimeError("no attributes")
+
+
+class Guarded(metaclass=HostileMeta):
+    pass
+
+
+class HostileKey:
+    def __repr__(self):
+        raise RuntimeError("no repr")
+
+
+def test_hostile_keys_and_metaclasses():
+    g = Guarded()
+    key = HostileKey()
+    STORE["g"] = {key: g}
+    _, nodes, edges, _ = _backrefs(STORE["g"][key], max_depth=1)
+    assert nodes[_node(g)]["label"].startswith("Guarded\n<test_dot.Guarded object at")
+    gid, did = _node(g), _node(STORE["g"])  # (g is a cell of this test: the comprehension)
+    into = [d.get("label") for a, b, d in edges if b == gid and a == did]
+    assert into == ["[<HostileKey key; repr() raised RuntimeError>]"]
+
+
 def test_refcounts_and_del():
     class WithDel:
         def __del__(self):

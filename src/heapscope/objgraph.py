@@ -294,7 +294,7 @@ def _layout(found, adj, nseeds, backwards, max_depth, filter, too_many, highligh
             extra = extra_node_attrs(target)
             attrs.extend((k, val) for k, val in sorted(extra.items()) if val is not None)
         nodes.append((nid, attrs))
-        if hasattr(type(target), "__del__"):
+        if _has_del(type(target)):
             nodes.append((nid + "_has_a_del", [("label", "__del__"), ("shape", "doublecircle"),
                                                 ("height", "0.25"), ("color", "red"),
                                                 ("fillcolor", "0,.5,1"), ("fontsize", "6")]))
@@ -344,6 +344,15 @@ def _edge_attrs(src, tgt):
     return [("label", text), ("weight", "10" if kind == "attr" else "2")]
 
 
+def _has_del(tp):
+    """Whether instances of tp have a __del__, read from the classes' own
+    dicts (a metaclass __getattribute__ never runs)."""
+    for k in type.__dict__["__mro__"].__get__(tp):
+        if "__del__" in type.__dict__["__dict__"].__get__(k):
+            return True
+    return False
+
+
 def _is_proper_module(obj):
     if not inspect.ismodule(obj):
         return False
@@ -360,7 +369,10 @@ def _gradient(start, end, depth, max_depth):
 
 def _obj_label(obj, extra_info, refcount, shortnames):
     tp = type(obj)
-    name = _name(tp, shortnames)
+    try:
+        name = _name(tp, shortnames)
+    except Exception:  # noqa: BLE001 -- a metaclass __getattribute__ that raises
+        name = type.__dict__["__name__"].__get__(tp)
     if refcount is not None:
         name += " [%d]" % refcount
     lines = [name, _short_repr(obj)]
