@@ -320,3 +320,5 @@ def test_nothing_held_after():
 def test_interactive_browser_is_not_offered():
     with pytest.raises(NotImplementedError, match="ConsoleBrowser"):
         hr.InteractiveBrowser(Leaf())
+    leaf = Leaf()
+    assert hr.gui_default_str_function(leaf) == pr.gui_default_str_function(leaf)

@@ -40,7 +40,8 @@ import sys
 from heapscope import _core
 from heapscope.summary import _repr
 
-__all__ = ["RefBrowser", "StreamBrowser", "ConsoleBrowser", "FileBrowser", "InteractiveBrowser"]
+__all__ = ["RefBrowser", "StreamBrowser", "ConsoleBrowser", "FileBrowser", "InteractiveBrowser",
+           "gui_default_str_function"]
 
 
 class _Node:
@@ -210,6 +211,11 @@ class FileBrowser(StreamBrowser):
                 super().print_tree(tree=tree)
         finally:
             self.stream = old
+
+
+def gui_default_str_function(o):
+    """Pympler's label for the GUI browser: the default label and the id."""
+    return _repr(o) + "(id=%s)" % id(o)
 
 
 class InteractiveBrowser:
