@@ -7,6 +7,7 @@ strings with \\" \\\\ \\n escapes and the &amp; entity), and, when Graphviz's
 ``dot`` is on PATH, rendered with ``dot -Tplain`` to check Graphviz reads it
 and decodes the labels the same way.
 """
+import gc
 import html
 import io
 import os
@@ -276,29 +277,34 @@ def test_max_depth_and_hostile_repr():
     assert nodes == {} and edges == []
 
 
-class HostileMeta(type):
-    def __getattribute__(cls, name):
-        raise RuntimeError("no attributes")
-
-
-class Guarded(metaclass=HostileMeta):
-    pass
-
-
 class HostileKey:
     def __repr__(self):
         raise RuntimeError("no repr")
 
 
 def test_hostile_keys_and_metaclasses():
+    # defined here and freed at the end: a class like this left alive breaks
+    # Pympler's muppy.get_objects (the oracle of other tests), not heapscope
+    class HostileMeta(type):
+        def __getattribute__(cls, name):
+            raise RuntimeError("no attributes")
+
+    class Guarded(metaclass=HostileMeta):
+        pass
+
     g = Guarded()
     key = HostileKey()
     STORE["g"] = {key: g}
-    _, nodes, edges, _ = _backrefs(STORE["g"][key], max_depth=1)
-    assert nodes[_node(g)]["label"].startswith("Guarded\n<test_dot.Guarded object at")
-    gid, did = _node(g), _node(STORE["g"])  # (g is a cell of this test: the comprehension)
-    into = [d.get("label") for a, b, d in edges if b == gid and a == did]
-    assert into == ["[<HostileKey key; repr() raised RuntimeError>]"]
+    try:
+        _, nodes, edges, _ = _backrefs(STORE["g"][key], max_depth=1)
+        assert nodes[_node(g)]["label"].startswith("Guarded\n<test_dot.")
+        gid, did = _node(g), _node(STORE["g"])  # (g is a cell of this test: the comprehension)
+        into = [d.get("label") for a, b, d in edges if b == gid and a == did]
+        assert into == ["[<HostileKey key; repr() raised RuntimeError>]"]
+    finally:
+        STORE.clear()
+        del g, Guarded, HostileMeta
+        gc.collect()
 
 
 def test_refcounts_and_del():
