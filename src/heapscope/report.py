@@ -454,6 +454,7 @@ svg.chart .series.hl .line { stroke-width:4; } svg.chart .series.off { display:n
 .lname { font-family:ui-monospace, "DejaVu Sans Mono", monospace; font-size:12px; overflow:hidden; text-overflow:ellipsis; white-space:nowrap; flex:1; }
 .lval { color:var(--muted); font-size:12px; white-space:nowrap; }
 table { border-collapse:collapse; width:100%; }
+.tbl td { vertical-align:middle; }
 th, td { text-align:left; vertical-align:top; padding:6px 8px; border-bottom:1px solid var(--line); }
 th { background:var(--panel); font-weight:600; font-size:13px; white-space:nowrap; }
 td.num { text-align:right; white-space:nowrap; font-variant-numeric:tabular-nums; }
