@@ -182,7 +182,10 @@ def test_empty_series_and_no_leaks():
     page = Page(render_html([]))
     assert not page.find("svg", class_="chart")
     assert "No snapshots to chart." in page.all_text()
-    assert "No leaks" in page.all_text()
+    assert "No leaks reported." in page.all_text()
+    # leaks=None: nothing looked for leaks, no section claims there are none
+    page = Page(render_html(SERIES, leaks=None))
+    assert not page.find("section", id="leaks") and "No leaks" not in page.all_text()
 
 
 def test_bad_series_is_a_clear_error():
@@ -192,6 +195,9 @@ def test_bad_series_is_a_clear_error():
         render_html([(0, []), 5])
     with pytest.raises(ValueError, match="series point 0"):
         render_html([(float("nan"), [])])
+    for rows in ([["a", 1]], [["a", "many", 3]], [5], None):
+        with pytest.raises(TypeError, match=r"series point 1: rows must be \[\[label, count, size\]"):
+            render_html([(0, []), (1, rows)])
 
 
 def test_tables_meta_and_largest_default():
@@ -361,6 +367,7 @@ def test_report_cli_heap_files(tmp_path, capsys, monkeypatch):
     assert len(points(obj[0])) == 3
     assert page.find("section", id="retainers")  # the last snapshot has a graph
     assert "a.heap, b.heap, c.heap" in page.all_text()
+    assert not page.find("section", id="leaks")  # heap files: no leak analysis, no claim
     assert cli.main(["report", "-o", str(out), "a.heap", "missing.heap"]) == 1
     assert "no such heap file" in capsys.readouterr().err
     del keep

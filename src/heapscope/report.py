@@ -124,9 +124,13 @@ def _norm_series(series):
         if not math.isfinite(x):
             raise ValueError("series point %d: x is %r" % (i, x))
         table = {}
-        for row in rows:
-            label, count, size = row[0], row[1], row[2]
-            table[str(label)] = (int(count), int(size))
+        try:
+            for row in rows:
+                label, count, size = row[0], row[1], row[2]
+                table[str(label)] = (int(count), int(size))
+        except (TypeError, ValueError, IndexError):
+            raise TypeError("series point %d: rows must be [[label, count, size], ...] "
+                            "(Snapshot.summary()'s format)" % i) from None
         points.append((x, table))
     points.sort(key=lambda p: p[0])
     return points
@@ -297,7 +301,7 @@ def _site(tb):
 
 def _leak_table(leaks):
     if not leaks:
-        return '<p class="empty ok">No leaks: no label grew with every repetition.</p>'
+        return '<p class="empty ok">No leaks reported.</p>'
     rows = []
     for i, leak in enumerate(leaks):
         samples = "".join("<li><code>%s</code></li>" % _e(_safe_repr(s)) for s in getattr(leak, "samples", ()) or ())
@@ -536,7 +540,7 @@ _PAGE = string.Template("""<!DOCTYPE html>
 <main>
 $headline
 $chart
-<section id="leaks"><h2>Leaks</h2>$leaks</section>
+$leaks
 $paths
 $retainers
 $largest
@@ -552,6 +556,7 @@ def render_html(series, *, leaks=(), top_retainers=(), largest=None, title="heap
                 meta=None, x_label="repetition"):
     """The report as a str; the arguments are those of ``write_html``."""
     points = _norm_series(series)
+    leak_section = leaks is not None
     leaks = list(leaks or ())
     if largest is None:
         largest = [[label, c, s] for label, (c, s) in points[-1][1].items()] if points else []
@@ -564,7 +569,7 @@ def render_html(series, *, leaks=(), top_retainers=(), largest=None, title="heap
         meta=_meta_section(meta),
         headline=_headline(leaks) if leaks or meta is not None else "",
         chart=_chart_section(points, leaks, x_label),
-        leaks=_leak_table(leaks),
+        leaks='<section id="leaks"><h2>Leaks</h2>%s</section>' % _leak_table(leaks) if leak_section else "",
         paths=_paths_section(leaks),
         retainers=_retainers_section(top_retainers),
         largest=_largest_section(largest),
@@ -589,7 +594,8 @@ def write_html(path, series, *, leaks=(), top_retainers=(), largest=None, title=
                      retained bytes, new objects alive after each repetition,
                      sample reprs, allocation site) and each ``.path`` drawn as
                      a chain root -> ... -> leaked object, with its
-                     ``.accumulation``
+                     ``.accumulation``; None: no leak section (nothing
+                     looked for leaks), where ``()`` says none were found
     top_retainers -- ``(label, detail, retained, size, address)`` tuples, the
                      format of ``Snapshot.top_retainers()``
     largest       -- the largest types table, rows ``[label, count, size]``;
@@ -690,7 +696,7 @@ def _files_report(snaps, names, title=None):
         top = []
     meta = {"snapshots": ", ".join(os.path.basename(str(n)) for n in names)}
     meta.update(python_meta())
-    return dict(series=series, top_retainers=top, largest=snaps[-1].summary(LARGEST_ROWS), meta=meta,
+    return dict(series=series, leaks=None, top_retainers=top, largest=snaps[-1].summary(LARGEST_ROWS), meta=meta,
                 x_label=x_label, title=title or "heapscope report")
 
 
