@@ -182,7 +182,7 @@ def test_empty_series_and_no_leaks():
     page = Page(render_html([]))
     assert not page.find("svg", class_="chart")
     assert "No snapshots to chart." in page.all_text()
-    assert "No leaks reported." in page.all_text()
+    assert "No leaks reported." in page.all_text() and page.find("p", class_="headline ok")
     # leaks=None: nothing looked for leaks, no section claims there are none
     page = Page(render_html(SERIES, leaks=None))
     assert not page.find("section", id="leaks") and "No leaks" not in page.all_text()
@@ -368,6 +368,7 @@ def test_report_cli_heap_files(tmp_path, capsys, monkeypatch):
     assert page.find("section", id="retainers")  # the last snapshot has a graph
     assert "a.heap, b.heap, c.heap" in page.all_text()
     assert not page.find("section", id="leaks")  # heap files: no leak analysis, no claim
+    assert not page.find("p", class_="headline ok") and "No leak" not in page.all_text()
     assert cli.main(["report", "-o", str(out), "a.heap", "missing.heap"]) == 1
     assert "no such heap file" in capsys.readouterr().err
     del keep

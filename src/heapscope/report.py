@@ -567,7 +567,7 @@ def render_html(series, *, leaks=(), top_retainers=(), largest=None, title="heap
         version=_e(heapscope.__version__),
         date=_e(datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")),
         meta=_meta_section(meta),
-        headline=_headline(leaks) if leaks or meta is not None else "",
+        headline=_headline(leaks) if leak_section else "",
         chart=_chart_section(points, leaks, x_label),
         leaks='<section id="leaks"><h2>Leaks</h2>%s</section>' % _leak_table(leaks) if leak_section else "",
         paths=_paths_section(leaks),
