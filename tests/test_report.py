@@ -100,6 +100,14 @@ SERIES = [
 ]
 
 
+def tick_value(text):
+    """The number an axis tick label stands for: "1.5 KB", "-200 B", "12k", "3"."""
+    m = re.fullmatch(r"(-?[\d.]+) ?(B|KB|MB|GB|k|M)?", text)
+    assert m, text
+    return float(m.group(1)) * {None: 1, "B": 1, "KB": 1024, "MB": 1 << 20, "GB": 1 << 30,
+                                "k": 1e3, "M": 1e6}[m.group(2)]
+
+
 def check_linear(pairs):
     """(value, pixel) pairs lie on one line pixel = a + b * value, b != 0."""
     (v0, p0), (v1, p1) = pairs[0], next(p for p in pairs if p[0] != pairs[0][0])
@@ -136,6 +144,14 @@ def test_chart_lines_points_and_proportional_values():
             zero, slope = check_linear(ys)
             assert slope < 0  # larger values higher up
             assert zero == pytest.approx(float(svg[1]["data-y0"]), abs=0.02)
+            # the y axis' tick labels sit where their values are drawn
+            ticks = [e for e in svg[2] if isinstance(e, list) and e[0] == "text" and e[1].get("class") == "ytick"]
+            assert len(ticks) >= 3
+            for t in ticks:
+                value = tick_value(text_of(t))
+                assert float(t[1]["y"]) - 4 == pytest.approx(zero + slope * value, abs=0.06), text_of(t)
+            assert min(tick_value(text_of(t)) for t in ticks) <= min(v for v, _ in ys)
+            assert max(tick_value(text_of(t)) for t in ticks) >= max(v for v, _ in ys)
             # x is linear in x, even with uneven spacing
             check_linear(xs)
     # the first chart shown is bytes, change since the first snapshot

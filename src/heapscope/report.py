@@ -184,7 +184,21 @@ def _chart_svg(points, labels, metric, mode, x_label, visible):
     lo, hi = min(0, min(flat)), max(0, max(flat))
     if hi == lo:
         hi = lo + 1
-    ticks, lo, hi = _ticks(lo, hi, integer=True)
+    if metric == "bytes":
+        # round steps in the unit of the largest value: 0, 0.5 KB, 1 KB, 1.5 KB
+        k = 0
+        while k < 3 and max(-lo, hi) >= 1024 ** (k + 1):
+            k += 1
+        unit = 1024 ** k
+        ticks, lo, hi = _ticks(lo / unit, hi / unit, integer=k == 0)
+        ticks, lo, hi = [t * unit for t in ticks], lo * unit, hi * unit
+        name = ("B", "KB", "MB", "GB")[k]
+
+        def fmt_tick(t):
+            return "0" if t == 0 else ("%.2f" % (t / unit)).rstrip("0").rstrip(".") + " " + name
+    else:
+        ticks, lo, hi = _ticks(lo, hi, integer=True)
+        fmt_tick = _short_count
     xs = [p[0] for p in points]
     x0, x1 = (xs[0], xs[-1]) if xs else (0.0, 1.0)
     if x1 == x0:
@@ -210,7 +224,7 @@ def _chart_svg(points, labels, metric, mode, x_label, visible):
         y = py(t)
         out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f"%s/>'
                    % (_ML, _W - _MR, y, y, ' class="zero"' if t == 0 else ""))
-        out.append('<text class="ytick" x="%d" y="%.1f">%s</text>' % (_ML - 8, y + 4, _e(fmt(t))))
+        out.append('<text class="ytick" x="%d" y="%.1f">%s</text>' % (_ML - 8, y + 4, _e(fmt_tick(t))))
     xticks, xlo, xhi = _ticks(x0, x1, integer=all(x == int(x) for x in xs))
     for t in xticks:
         if t < x0 - 1e-9 or t > x1 + 1e-9:
