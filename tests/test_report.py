@@ -335,6 +335,15 @@ def test_report_series_is_cheap_and_leak_free():
     assert rep.largest == sorted(rep.largest, key=lambda r: -r[2])
 
 
+def test_write_html_is_reachable_from_the_package(tmp_path):
+    out = tmp_path / "p.html"
+    code = ("import heapscope, sys; heapscope.report.write_html(sys.argv[1], [(0, heapscope.snapshot().summary())],"
+            " x_label='seconds')")
+    subprocess.run([sys.executable, "-c", code, str(out)], check=True, timeout=120)
+    page = assert_self_contained(out.read_text(encoding="utf-8"))
+    assert len(polylines(charts(page, "bytes", "abs"))) == report.CHART_LABELS
+
+
 def test_demo_report_cli(tmp_path, capsys):
     out = tmp_path / "demo.html"
     assert cli.main(["report", "--demo", "--repeat", "3", "--out", str(out)]) == 0
@@ -544,7 +553,7 @@ def devtools():
     profile = tempfile.mkdtemp(prefix="heapscope-chromium-")
     proc = subprocess.Popen(
         [exe, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-         "--disable-extensions", "--user-data-dir=" + profile, "--remote-debugging-port=0",
+         "--disable-extensions", "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--remote-debugging-port=0",
          "--window-size=1200,1600", "--hide-scrollbars", "about:blank"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
