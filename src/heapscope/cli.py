@@ -8,6 +8,7 @@ in ``_SUBCOMMANDS``.
 import argparse
 
 import heapscope
+from heapscope.report import _add_report
 
 __all__ = ["main"]
 
@@ -45,7 +46,7 @@ def _run_demo(args):
     return run_demo(rounds=args.rounds, tk=args.tk)
 
 
-_SUBCOMMANDS = (_add_demo,)
+_SUBCOMMANDS = (_add_demo, _add_report)
 
 
 def build_parser():
