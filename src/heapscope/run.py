@@ -1,0 +1,645 @@
+"""``heapscope run``: run a program in-process with heapscope watching.
+
+``heapscope run [options] script.py [args...]`` and ``heapscope run [options]
+-m module [args...]`` run the program as ``python script.py`` / ``python -m
+module`` would (its own ``__main__`` module in ``sys.modules``, ``sys.argv``,
+``sys.path[0]``, ``__file__``/``__spec__``, exit status kept), while heapscope
+summarizes the heap every ``interval`` seconds and at exit.
+
+Sampling.  A thread of heapscope's own (``_thread.start_new_thread``: no
+``threading.Thread`` object, nothing in ``threading.enumerate()``) waits on a
+lock with a timeout and then takes one C summary of every live object
+(``_core.summarize_heap``, detailed labels) after a young collection (only
+when the program leaves the collector enabled: an automatic collection could
+run in any thread at that point too).  The summary cannot corrupt the program:
+it is one C call that holds the GIL from start to end, pauses the collector
+and allocates no Python object while it walks, so none of the program's
+Python code runs meanwhile and the program's objects are only read; the
+program's threads see the sampler as one more thread taking the GIL for a few
+tens of milliseconds per million objects.  A walk refused because a
+collection is under way (a finalizer switched threads) skips that sample.
+Summaries live in C memory that walks never see, and the sampler keeps all its
+state (times, summaries, locks, the output descriptor) in objects of types
+heapscope owns (``_core.own_type``): nothing of its own is ever counted.  A
+signal timer (``setitimer``) would interrupt the program's system calls
+instead.
+
+Output.  The program owns stdout: heapscope writes to a duplicate of file
+descriptor 2 (or to ``--output FILE``) with ``os.write``, so its lines neither
+go through nor disturb the program's ``sys.stderr`` object.  Every sample
+prints one line (elapsed time, live objects and bytes, change since the
+previous sample and its largest labels); at exit come Pympler's table of the
+heap and the growing labels.  Progress of long steps at exit ("computing
+paths", "writing report") always goes to stderr.
+
+Growing labels.  The series kept are the per-label counts and sizes of every
+sample (halved in place when it reaches ``_MAX_SAMPLES``: every other one is
+dropped, the first kept).  A label grows steadily when, over the last half
+of the samples (at least ``_MIN_SAMPLES``), its live count rose in at least
+half of the steps, fell in at most a quarter of them, ended above where it
+started, and its least-squares slope over time, times the window's duration,
+exceeds three times the residual standard deviation of the fit (growth above
+noise).  Growth is reported per minute: the slopes of count and bytes.
+
+Exit.  ``SystemExit(n)`` gives n, ``SystemExit(None)`` 0, ``SystemExit("msg")``
+prints msg and gives 1; an uncaught exception is printed by ``sys.excepthook``
+without heapscope's frames, status 1; KeyboardInterrupt is printed too and
+gives 130.  The at-exit report comes after the program's non-daemon threads
+have finished and before its ``atexit`` handlers, which the interpreter runs
+afterwards as usual.  A program that ends with ``os._exit`` leaves only the
+per-sample lines; a forked child that returns through heapscope prints no
+report.
+"""
+import _thread
+import builtins
+import gc
+import importlib.machinery
+import io
+import math
+import os
+import sys
+import time
+import tracemalloc
+import types
+
+from heapscope import _core
+from heapscope.summary import _pp, format_
+
+__all__ = ["run"]
+
+_MIN_SAMPLES = 4     # samples a verdict on growth needs
+_MAX_SAMPLES = 512   # series kept; halved when reached
+_MAX_GROWING = 20    # growing labels printed
+_PATHS = 10          # growing labels that get a retaining path with --paths
+_SAMPLES = 3         # live samples of each growing label with --paths
+_TOP_RETAINERS = 20  # retainers in the HTML report
+
+
+class _Vec(list):
+    """A list of the sampler's that walks never count (nor what it holds)."""
+
+    __slots__ = ()
+
+
+class _State:
+    """The sampler's state, shared with the main thread; never counted."""
+
+    __slots__ = ("fd", "interval", "start", "times", "summaries", "stop", "done", "skipped", "error",
+                 "pid", "ticks")
+
+
+_core.own_type(_Vec)
+_core.own_type(_State)
+
+
+class RunError(Exception):
+    """The program cannot be started (no such file or module, bad options):
+    the message and the exit status python would give."""
+
+    def __init__(self, message, status):
+        Exception.__init__(self, message)
+        self.status = status
+
+
+def _write(fd, text):
+    """Write all of text to fd; a closed or broken descriptor is ignored."""
+    data = text.encode("utf-8", "backslashreplace")
+    try:
+        while data:
+            n = os.write(fd, data)
+            data = data[n:]
+    except OSError:
+        pass
+
+
+def _progress(text):
+    """A progress line on stderr (fd 2, never the program's sys.stderr object)."""
+    _write(2, "heapscope: %s\n" % text)
+
+
+def _num(x):
+    """A count with thousands separators; growth rates keep one decimal under 10."""
+    if isinstance(x, float) and abs(x) < 10 and x != int(x):
+        return "%.1f" % x
+    return "{:,}".format(int(round(x)))
+
+
+def _signed(x):
+    return ("+" if x >= 0 else "-") + _num(abs(x))
+
+
+def _size(n):
+    return " ".join(_pp(n).split())
+
+
+# ---- the sampler --------------------------------------------------------------
+
+
+def _take(st):
+    """Collect the young generations (when the program lets the collector run),
+    summarize the heap in C, and record the summary with its time."""
+    if gc.isenabled():
+        gc.collect(1)
+    st.summaries.append(_core.summarize_heap(True))
+    st.times.append(time.perf_counter() - st.start)
+
+
+def _tick(st):
+    """One periodic sample and its line of output; never raises."""
+    try:
+        _take(st)
+        st.ticks += 1
+        _write(st.fd, _sample_line(st.times[-1], st.summaries[-1], st.summaries[-2]))
+        if len(st.summaries) >= _MAX_SAMPLES:  # halve the series, keeping the first sample
+            del st.summaries[1::2]
+            del st.times[1::2]
+    except Exception as e:  # noqa: BLE001 -- a skipped sample must not end the program
+        st.skipped += 1
+        if st.error is None:
+            st.error = "%s: %s" % (type(e).__name__, e)
+            _write(st.fd, "heapscope: sample skipped (%s)\n" % st.error)
+
+
+def _wait(st):
+    """Seconds until the next sample is due (samples keep to the interval's grid)."""
+    elapsed = time.perf_counter() - st.start
+    return max(0.0, (math.floor(elapsed / st.interval) + 1) * st.interval - elapsed)
+
+
+def _sampler(st):
+    """The sampler thread: a sample each interval until stop is released."""
+    try:
+        while not st.stop.acquire(True, _wait(st)):
+            _tick(st)
+    finally:
+        st.done.release()
+
+
+def _sample_line(t, new, old):
+    """``heapscope: 5.0 s  123,456 objects  12.3 MB  (+1,200 objects, +94.5 KB: +600 Foo, ...)``"""
+    dn = new.total_count - old.total_count
+    db = new.total_size - old.total_size
+    rows = [r for r in new.diff(old) if r[1] > 0]
+    rows.sort(key=lambda r: (-r[1], r[0]))
+    most = ", ".join("+%s %s" % (_num(r[1]), r[0]) for r in rows[:3])
+    return "heapscope: %6.1f s  %s objects  %s  (%s objects, %s%s%s)\n" % (
+        t, _num(new.total_count), _size(new.total_size), _signed(dn), "+" if db >= 0 else "-", _size(abs(db)),
+        ": " + most if most else "")
+
+
+# ---- growth ---------------------------------------------------------------------
+
+
+class Growth:
+    """A label whose live count grew steadily while the program ran.
+
+    detail      -- the detailed label, e.g. ``dict of pkg.Item``
+    type        -- the default (Pympler-style) label
+    per_minute  -- objects added per minute (least-squares slope)
+    bytes_per_minute -- bytes added per minute
+    count, size -- objects and bytes alive at exit
+    times       -- seconds since the start of the samples of the window
+    counts, sizes -- the label's live objects and bytes at those samples
+    """
+
+    __slots__ = ("detail", "type", "per_minute", "bytes_per_minute", "count", "size", "times", "counts",
+                 "sizes")
+
+    def __repr__(self):
+        return "<Growth %s: %+.1f objects, %+d bytes per minute>" % (self.detail, self.per_minute,
+                                                                      self.bytes_per_minute)
+
+
+def _slope(xs, ys):
+    """Least-squares slope of ys over xs, and the residual standard deviation."""
+    m = len(xs)
+    mx = sum(xs) / m
+    my = sum(ys) / m
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx <= 0:
+        return 0.0, 0.0
+    k = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+    res = sum((y - my - k * (x - mx)) ** 2 for x, y in zip(xs, ys))
+    return k, math.sqrt(res / (m - 2)) if m > 2 else 0.0
+
+
+def steady_growth(times, counts):
+    """Whether counts (at times, seconds) grew steadily: rose in at least half
+    of the steps, fell in at most a quarter, ended higher than they started,
+    and the least-squares slope over the window's duration exceeds three
+    times the residual standard deviation.  Returns the slope (objects per
+    second) or None."""
+    steps = [b - a for a, b in zip(counts, counts[1:])]
+    if len(steps) < _MIN_SAMPLES - 1 or counts[-1] <= counts[0]:
+        return None
+    if 2 * sum(d > 0 for d in steps) < len(steps) or 4 * sum(d < 0 for d in steps) > len(steps):
+        return None
+    k, noise = _slope(times, counts)
+    if k <= 0 or k * (times[-1] - times[0]) <= 3 * noise:
+        return None
+    return k
+
+
+def growing_labels(times, summaries):
+    """The labels that grew steadily over the last half of the samples (at
+    least ``_MIN_SAMPLES`` of them), most bytes per minute first: a list of
+    Growth; None when there are too few samples to tell."""
+    n = len(summaries)
+    if n < _MIN_SAMPLES:
+        return None
+    w = min(n, max(_MIN_SAMPLES, (n + 1) // 2))
+    ts = list(times[n - w:])
+    tables = [{r[0]: (r[1], r[2]) for r in s.rows()} for s in summaries[n - w:]]
+    labels = set()
+    for t in tables:
+        labels.update(t)
+    out = []
+    for label in labels:
+        counts = [t.get(label, (0, 0))[0] for t in tables]
+        k = steady_growth(ts, counts)
+        if k is None:
+            continue
+        sizes = [t.get(label, (0, 0))[1] for t in tables]
+        g = Growth()
+        g.detail = g.type = label
+        g.per_minute = k * 60
+        g.bytes_per_minute = max(0.0, _slope(ts, sizes)[0] * 60)
+        g.count, g.size = counts[-1], sizes[-1]
+        g.times, g.counts, g.sizes = ts, counts, sizes
+        out.append(g)
+    out.sort(key=lambda g: (-g.bytes_per_minute, -g.per_minute, g.detail))
+    return out
+
+
+# ---- starting the program ------------------------------------------------------
+
+
+class _Program:
+    """What to run: the code, the globals of its ``__main__``, its argv and sys.path[0]."""
+
+    __slots__ = ("code", "globals", "argv", "path0", "name")
+
+
+def _prepare_script(path, args):
+    try:
+        with io.open_code(path) as f:
+            source = f.read()
+    except OSError as e:
+        raise RunError("heapscope run: can't open file %r: [Errno %s] %s" % (os.path.abspath(path), e.errno,
+                                                                              e.strerror), 2)
+    try:
+        code = compile(source, os.path.abspath(path), "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as e:
+        raise _StartupError(e)
+    p = _Program()
+    p.code = code
+    p.name = path
+    p.argv = [path] + list(args)
+    p.path0 = os.path.dirname(os.path.realpath(path))
+    p.globals = {"__name__": "__main__", "__doc__": None, "__package__": None,
+                 "__loader__": importlib.machinery.SourceFileLoader("__main__", os.path.abspath(path)),
+                 "__spec__": None, "__file__": os.path.abspath(path), "__cached__": None,
+                 "__builtins__": builtins}
+    return p
+
+
+def _prepare_module(name, args):
+    import runpy
+
+    # the directory python -m puts first; the module is found from there
+    path0 = os.getcwd()
+    sys.argv[:] = ["-m"] + list(args)  # what python -m shows while it looks for the module
+    if not getattr(sys.flags, "safe_path", False):
+        if sys.path and sys.path[0] != path0:
+            sys.path[0] = path0
+    try:
+        mod_name, spec, code = runpy._get_module_details(name, ImportError)
+    except ImportError as e:
+        raise RunError("heapscope run: %s" % e, 1)
+    except Exception as e:  # noqa: BLE001 -- a package's __init__ raised: python prints it too
+        raise _StartupError(e)
+    p = _Program()
+    p.code = code
+    p.name = "-m " + name
+    origin = spec.origin if spec.has_location else None
+    p.argv = [origin or name] + list(args)
+    p.path0 = path0
+    p.globals = {"__name__": "__main__", "__doc__": None, "__package__": spec.parent, "__spec__": spec,
+                 "__file__": origin, "__cached__": spec.cached, "__builtins__": builtins,
+                 "__loader__": spec.loader}
+    return p
+
+
+class _StartupError(Exception):
+    """The program failed before it ran (syntax error, a package's import):
+    printed like python prints it, status 1."""
+
+    def __init__(self, error):
+        Exception.__init__(self, error)
+        self.error = error
+
+
+def _install(p):
+    """Make p's globals the ``__main__`` module, set sys.argv and sys.path[0]."""
+    main = types.ModuleType("__main__")
+    main.__dict__.update(p.globals)
+    if main.__dict__.get("__file__") is None:
+        del main.__file__
+    p.globals = main.__dict__
+    sys.modules["__main__"] = main
+    sys.argv[:] = p.argv
+    if not getattr(sys.flags, "safe_path", False):
+        if sys.path:
+            sys.path[0] = p.path0
+        else:
+            sys.path.insert(0, p.path0)
+
+
+def _exec(code, globals_):
+    exec(code, globals_)
+
+
+def _user_traceback(tb):
+    """The traceback without heapscope's own frames (where the program starts)."""
+    ours = (_exec.__code__, _execute.__code__, _prepare_script.__code__, _prepare_module.__code__)
+    while tb is not None and tb.tb_frame.f_code in ours:
+        tb = tb.tb_next
+    return tb
+
+
+def _report_exception(e):
+    """Print an uncaught exception as python does (through sys.excepthook)."""
+    tb = _user_traceback(e.__traceback__)
+    try:
+        e.__traceback__ = tb
+    except Exception:  # noqa: BLE001
+        pass
+    try:
+        sys.excepthook(type(e), e, tb)
+    except Exception:  # noqa: BLE001 -- a broken excepthook: print it and the original, as python does
+        sys.__excepthook__(type(e), e, tb)
+
+
+def _exit_status(e):
+    """The status python gives for SystemExit e (printing a non-int code)."""
+    code = e.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    try:
+        sys.stderr.write(str(code) + "\n")
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001
+        pass
+    return 1
+
+
+def _execute(p):
+    """Run the program; return its exit status."""
+    try:
+        _exec(p.code, p.globals)
+    except SystemExit as e:
+        return _exit_status(e)
+    except KeyboardInterrupt as e:
+        _report_exception(e)
+        return 130
+    except BaseException as e:  # noqa: BLE001 -- whatever the program raises ends it, as in python
+        _report_exception(e)
+        return 1
+    return 0
+
+
+def _join_threads():
+    """Wait for the program's non-daemon threads, as the interpreter does before exiting."""
+    threading = sys.modules.get("threading")
+    if threading is None:
+        return
+    me = threading.current_thread()
+    while True:
+        left = [t for t in threading.enumerate() if t is not me and not t.daemon and t.is_alive()]
+        if not left:
+            return
+        for t in left:
+            t.join()
+
+
+# ---- the run ------------------------------------------------------------------------
+
+
+def run(program=None, args=(), *, module=None, interval=5.0, paths=False, report=None, save=None,
+        output=None):
+    """Run ``program`` (a script path) or ``module`` (as ``-m``) with ``args``,
+    watched by heapscope; return its exit status (see the module docstring).
+
+    interval -- seconds between samples
+    paths    -- retaining paths of samples of the growing labels
+    report   -- write the HTML report there (``heapscope.report.write_html``)
+    save     -- save the last snapshot, with its graph, there (``Snapshot.save``)
+    output   -- write heapscope's summaries there instead of stderr
+    """
+    if (program is None) == (module is None):
+        raise RunError("heapscope run: give a script or -m module", 2)
+    if not (interval > 0) or math.isinf(interval):
+        raise RunError("heapscope run: --interval must be a positive number of seconds", 2)
+    write_html = None
+    if report is not None:
+        try:
+            from heapscope.report import write_html
+        except ImportError:
+            raise RunError("heapscope run: --report needs heapscope.report, which this heapscope lacks", 2)
+    if save is not None and not hasattr(_core.Snapshot, "save"):
+        raise RunError("heapscope run: --save needs Snapshot.save, which this heapscope lacks", 2)
+    try:
+        if module is not None:
+            p = _prepare_module(module, args)
+        else:
+            p = _prepare_script(program, args)
+    except _StartupError as e:
+        _report_exception(e.error)
+        return 1
+    fd = _open_output(output)
+    try:
+        return _watch(p, fd, interval, paths, report, write_html, save)
+    finally:
+        if fd != 2:
+            os.close(fd)
+
+
+def _open_output(output):
+    if output is None:
+        return os.dup(2)
+    try:
+        return os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
+    except OSError as e:
+        raise RunError("heapscope run: cannot write %s: %s" % (output, e.strerror), 2)
+
+
+def _watch(p, fd, interval, paths, report, write_html, save):
+    st = _State()
+    st.fd = fd
+    st.interval = interval
+    st.times = _Vec()
+    st.summaries = _Vec()
+    st.skipped = st.ticks = 0
+    st.error = None
+    st.pid = os.getpid()
+    st.stop = _thread.allocate_lock()
+    st.done = _thread.allocate_lock()
+    st.stop.acquire()
+    st.done.acquire()
+    _install(p)
+    first = _core.snapshot(bool(paths)) if paths or report is not None else None
+    st.start = time.perf_counter()
+    _take(st)
+    _progress("running %s, sampling every %s s" % (p.name, "%g" % interval))
+    _thread.start_new_thread(_sampler, (st,))
+    status = _execute(p)
+    try:
+        _join_threads()
+    except KeyboardInterrupt:
+        status = 130
+    st.stop.release()
+    if os.getpid() != st.pid:
+        return status  # a forked child returning through heapscope: its parent reports
+    st.done.acquire()
+    try:
+        _at_exit(st, p, status, first, paths, report, write_html, save)
+    except KeyboardInterrupt:
+        _progress("interrupted")
+    return status
+
+
+def _at_exit(st, p, status, first, paths, report, write_html, save):
+    _take(st)
+    duration = st.times[-1]
+    last = _core.snapshot(bool(paths)) if first is not None else None
+    out = ["", "heapscope: %s exited with status %d after %.1f s; %d samples every %g s%s" % (
+        p.name, status, duration, st.ticks + 2, st.interval,
+        " (%d skipped)" % st.skipped if st.skipped else "")]
+    rows = (last.summary() if last is not None else _core.summarize_heap(False).rows())
+    out.extend(format_(rows))
+    growing = growing_labels(st.times, st.summaries)
+    leaks = []
+    if growing is None:
+        out.append("")
+        out.append("heapscope: too few samples (%d) to tell growth: run longer or lower --interval"
+                   % len(st.summaries))
+    else:
+        w = len(growing[0].times) if growing else min(len(st.times), max(_MIN_SAMPLES, (len(st.times) + 1) // 2))
+        span = st.times[-1] - st.times[len(st.times) - w]
+        out.append("")
+        if not growing:
+            out.append("heapscope: no label grew steadily over the last %d samples (%.1f s)." % (w, span))
+        else:
+            out.append("heapscope: %d label%s grew steadily over the last %d samples (%.1f s):" % (
+                len(growing), "s"[: len(growing) != 1], w, span))
+            diff = last.diff(first) if last is not None else None
+            if diff is not None:
+                types_ = {d: l for l, d, _n, _s in diff.new_rows()}
+                for g in growing:
+                    g.type = types_.get(g.detail, g.detail)
+            leaks = _leaks(growing, diff, paths, duration / 60)
+            out.extend(_growth_lines(growing, leaks))
+    _write(st.fd, "\n".join(out) + "\n")
+    if report is None and save is None:
+        return
+    graph = None
+    _progress("taking a snapshot with its graph")
+    try:
+        graph = _graph_snapshot(save is not None)
+    except Exception as e:  # noqa: BLE001 -- report without retainers rather than nothing
+        _progress("no graph snapshot: %s: %s" % (type(e).__name__, e))
+    if save is not None and graph is not None:
+        _progress("saving the snapshot to %s" % save)
+        try:
+            graph.save(save)
+        except Exception as e:  # noqa: BLE001
+            _progress("cannot save %s: %s: %s" % (save, type(e).__name__, e))
+    if report is not None:
+        _progress("writing the report to %s" % report)
+        series = [(t, s.rows()) for t, s in zip(st.times, st.summaries)]
+        top = graph.top_retainers(_TOP_RETAINERS) if graph is not None else ()
+        meta = {"command": " ".join([p.name] + p.argv[1:]), "exit status": status,
+                "duration": "%.1f s" % duration, "interval": "%g s" % st.interval,
+                "samples": len(st.summaries), "python": sys.version.split()[0]}
+        try:
+            write_html(report, series, leaks=leaks, top_retainers=top, largest=rows,
+                       title="heapscope run %s" % p.name, meta=meta, x_label="seconds")
+        except Exception as e:  # noqa: BLE001
+            _progress("cannot write %s: %s: %s" % (report, type(e).__name__, e))
+
+
+def _graph_snapshot(names):
+    import heapscope
+
+    if names:
+        try:
+            return heapscope.snapshot(graph=True, names=True)
+        except TypeError:
+            pass
+    return heapscope.snapshot(graph=True)
+
+
+def _leaks(growing, diff, paths, minutes):
+    """heapscope.Leak objects for the growing labels (per minute instead of per
+    repetition), with live samples, paths and retained sizes with ``paths``."""
+    from heapscope.leaks import Leak, _accumulation
+    from heapscope.paths import Path, _paths_of
+
+    leaks = []
+    for g in growing:
+        samples = []
+        if paths and diff is not None and len(leaks) < _PATHS:
+            samples = diff.new_objects(detail=g.detail, limit=_SAMPLES)
+        tb = tracemalloc.get_object_traceback(samples[0]) if samples and tracemalloc.is_tracing() else None
+        leak = Leak(g.type, g.detail, int(round(g.per_minute)), int(round(g.bytes_per_minute)), list(g.counts),
+                    list(g.sizes), samples, tb)
+        leaks.append(leak)
+    with_samples = [l for l in leaks if l.samples]
+    if not with_samples:
+        return leaks
+    _progress("computing paths of %d growing label%s" % (len(with_samples), "s"[: len(with_samples) != 1]))
+    new = {rec[0] for rec in diff.new_records()}
+    for leak, (raw, retained) in zip(with_samples, _paths_of([l.samples[0] for l in with_samples])):
+        leak.retained = None if retained is None else int(retained * leak.count)
+        if not raw:
+            continue
+        kind, root, objs, edges = raw[0]
+        leak.path = Path(kind, root, objs, edges)
+        # the container and its entries new since the start, per minute of the run
+        acc = _accumulation(kind, root, objs, edges, new, 1)
+        if acc is not None:
+            leak.accumulation = (acc[0], acc[1] / max(minutes, 1e-9))
+    return leaks
+
+
+def _growth_lines(growing, leaks):
+    from heapscope.leaks import _safe_repr
+
+    shown = growing[:_MAX_GROWING]
+    width = max(len("label"), max(len(g.detail) for g in shown))
+    lines = ["  %-*s  %12s  %12s  %12s" % (width, "label", "objects/min", "bytes/min", "alive"),
+             "  %s  %s  %s  %s" % ("=" * width, "=" * 12, "=" * 12, "=" * 12)]
+    for g, leak in zip(shown, leaks):
+        lines.append("  %-*s  %12s  %12s  %12s" % (width, g.detail, _num(g.per_minute), _size(g.bytes_per_minute),
+                                                  _num(g.count)))
+        for s in leak.samples:
+            lines.append("      e.g. %s" % _safe_repr(s))
+        if leak.traceback is not None and len(leak.traceback):
+            fr = leak.traceback[-1]
+            lines.append("      allocated at %s:%d" % (fr.filename, fr.lineno))
+        if leak.path is not None:
+            lines.append("      kept alive by %s" % leak.path)
+        if leak.retained is not None:
+            lines.append("      retains %s per minute" % _size(leak.retained))
+        if leak.accumulation is not None:
+            lines.append("      accumulates in %s (+%s entries per minute)" % (leak.accumulation[0],
+                                                                                 _num(leak.accumulation[1])))
+    if len(growing) > len(shown):
+        lines.append("  ... and %d more" % (len(growing) - len(shown)))
+    return lines
+
+
+for _f in (run, _watch, _at_exit, _leaks, _growth_lines, _execute, _exec, _take, _tick, _sampler):
+    _core.hide_frames(_f.__code__)
