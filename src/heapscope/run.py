@@ -85,7 +85,7 @@ class _State:
     """The sampler's state, shared with the main thread; never counted."""
 
     __slots__ = ("fd", "interval", "start", "times", "summaries", "stop", "done", "skipped", "error",
-                 "pid", "ticks")
+                 "pid", "ticks", "base", "base_time", "identity")
 
 
 _core.own_type(_Vec)
@@ -150,6 +150,8 @@ def _tick(st):
         _take(st)
         st.ticks += 1
         _write(st.fd, _sample_line(st.times[-1], st.summaries[-1], st.summaries[-2]))
+        if st.base is not None and not (st.ticks + 1) & st.ticks:
+            _rebase(st)
         if len(st.summaries) >= _MAX_SAMPLES:  # halve the series, keeping the first sample
             del st.summaries[1::2]
             del st.times[1::2]
@@ -158,6 +160,14 @@ def _tick(st):
         if st.error is None:
             st.error = "%s: %s" % (type(e).__name__, e)
             _write(st.fd, "heapscope: sample skipped (%s)\n" % st.error)
+
+
+def _rebase(st):
+    """A new baseline snapshot (the objects new since it are the leak's samples):
+    taken at samples 1, 2, 4, 8..., so at exit it lies in the last half of the
+    run, after the program's warm-up and inside the window growth is judged on."""
+    st.base = _core.snapshot(st.identity)
+    st.base_time = st.times[-1]
 
 
 def _wait(st):
@@ -298,8 +308,7 @@ def _prepare_script(path, args):
     p.path0 = os.path.dirname(os.path.realpath(path))
     p.globals = {"__name__": "__main__", "__doc__": None, "__package__": None,
                  "__loader__": importlib.machinery.SourceFileLoader("__main__", os.path.abspath(path)),
-                 "__spec__": None, "__file__": os.path.abspath(path), "__cached__": None,
-                 "__builtins__": builtins}
+                 "__spec__": None, "__file__": os.path.abspath(path), "__cached__": None}
     return p
 
 
@@ -325,8 +334,7 @@ def _prepare_module(name, args):
     p.argv = [origin or name] + list(args)
     p.path0 = path0
     p.globals = {"__name__": "__main__", "__doc__": None, "__package__": spec.parent, "__spec__": spec,
-                 "__file__": origin, "__cached__": spec.cached, "__builtins__": builtins,
-                 "__loader__": spec.loader}
+                 "__file__": origin, "__cached__": spec.cached, "__loader__": spec.loader}
     return p
 
 
@@ -342,10 +350,13 @@ class _StartupError(Exception):
 def _install(p):
     """Make p's globals the ``__main__`` module, set sys.argv and sys.path[0]."""
     main = types.ModuleType("__main__")
-    main.__dict__.update(p.globals)
-    if main.__dict__.get("__file__") is None:
-        del main.__file__
-    p.globals = main.__dict__
+    g = main.__dict__
+    # the keys of the interpreter's own __main__, in its order, then runpy's
+    if sys.version_info < (3, 14):
+        g["__annotations__"] = {}
+    g["__builtins__"] = builtins
+    g.update(p.globals)
+    p.globals = g
     sys.modules["__main__"] = main
     sys.argv[:] = p.argv
     if not getattr(sys.flags, "safe_path", False):
@@ -489,9 +500,12 @@ def _watch(p, fd, interval, paths, report, write_html, save):
     st.stop.acquire()
     st.done.acquire()
     _install(p)
-    first = _core.snapshot(bool(paths)) if paths or report is not None else None
+    st.identity = bool(paths)
+    st.base = None
     st.start = time.perf_counter()
     _take(st)
+    if paths or report is not None:
+        _rebase(st)
     _progress("running %s, sampling every %s s" % (p.name, "%g" % interval))
     _thread.start_new_thread(_sampler, (st,))
     status = _execute(p)
@@ -504,16 +518,16 @@ def _watch(p, fd, interval, paths, report, write_html, save):
         return status  # a forked child returning through heapscope: its parent reports
     st.done.acquire()
     try:
-        _at_exit(st, p, status, first, paths, report, write_html, save)
+        _at_exit(st, p, status, paths, report, write_html, save)
     except KeyboardInterrupt:
         _progress("interrupted")
     return status
 
 
-def _at_exit(st, p, status, first, paths, report, write_html, save):
+def _at_exit(st, p, status, paths, report, write_html, save):
     _take(st)
     duration = st.times[-1]
-    last = _core.snapshot(bool(paths)) if first is not None else None
+    last = _core.snapshot(st.identity) if st.base is not None else None
     out = ["", "heapscope: %s exited with status %d after %.1f s; %d samples every %g s%s" % (
         p.name, status, duration, st.ticks + 2, st.interval,
         " (%d skipped)" % st.skipped if st.skipped else "")]
@@ -534,12 +548,12 @@ def _at_exit(st, p, status, first, paths, report, write_html, save):
         else:
             out.append("heapscope: %d label%s grew steadily over the last %d samples (%.1f s):" % (
                 len(growing), "s"[: len(growing) != 1], w, span))
-            diff = last.diff(first) if last is not None else None
+            diff = last.diff(st.base) if last is not None else None
             if diff is not None:
                 types_ = {d: l for l, d, _n, _s in diff.new_rows()}
                 for g in growing:
                     g.type = types_.get(g.detail, g.detail)
-            leaks = _leaks(growing, diff, paths, duration / 60)
+            leaks = _leaks(growing, diff, paths, (duration - st.base_time) / 60)
             out.extend(_growth_lines(growing, leaks))
     _write(st.fd, "\n".join(out) + "\n")
     if report is None and save is None:
@@ -607,7 +621,7 @@ def _leaks(growing, diff, paths, minutes):
             continue
         kind, root, objs, edges = raw[0]
         leak.path = Path(kind, root, objs, edges)
-        # the container and its entries new since the start, per minute of the run
+        # the container and its entries new since the baseline, per minute
         acc = _accumulation(kind, root, objs, edges, new, 1)
         if acc is not None:
             leak.accumulation = (acc[0], acc[1] / max(minutes, 1e-9))
