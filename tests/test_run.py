@@ -1,5 +1,6 @@
 """``heapscope run``: programs run as python runs them, with growing labels at exit."""
 import importlib
+import os
 import re
 import subprocess
 import sys
@@ -333,3 +334,29 @@ def test_sampler_state_is_never_counted():
     grew = {r[0]: r[1] for r in after.diff(before) if r[1] > 0}
     assert "float" not in grew and "heapscope.run._Vec" not in grew and "heapscope.run._State" not in grew, grew
     del st
+
+
+def test_os_exit_keeps_its_status_without_a_report(tmp_path):
+    write(tmp_path, "prog.py", "import os, sys, time\ntime.sleep(0.5)\nprint('bye', flush=True)\nos._exit(7)\n")
+    r = hs_run("--interval", "0.1", "prog.py", cwd=tmp_path)
+    assert r.returncode == 7 and r.stdout == "bye\n"
+    assert len(SAMPLE_LINE.findall(r.stderr)) >= 2     # the periodic summaries were printed
+    assert "exited with status" not in r.stderr
+
+
+def test_forked_child_prints_no_report(tmp_path):
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork")
+    write(tmp_path, "prog.py", """
+        import os, sys
+        pid = os.fork()
+        if pid == 0:
+            print("child", flush=True)
+            sys.exit(5)
+        _, st = os.waitpid(pid, 0)
+        print("child status", os.WEXITSTATUS(st), flush=True)
+    """)
+    r = hs_run("prog.py", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "child\nchild status 5\n"
+    assert r.stderr.count("exited with status") == 1 and "prog.py exited with status 0" in r.stderr

@@ -85,7 +85,7 @@ class _State:
     """The sampler's state, shared with the main thread; never counted."""
 
     __slots__ = ("fd", "interval", "start", "times", "summaries", "stop", "done", "skipped", "error",
-                 "pid", "ticks", "base", "base_time", "identity")
+                 "pid", "ticks", "base", "base_time", "identity", "t0", "cost")
 
 
 _core.own_type(_Vec)
@@ -138,10 +138,12 @@ def _size(n):
 def _take(st):
     """Collect the young generations (when the program lets the collector run),
     summarize the heap in C, and record the summary with its time."""
+    st.t0 = time.perf_counter()
     if gc.isenabled():
         gc.collect(1)
     st.summaries.append(_core.summarize_heap(True))
     st.times.append(time.perf_counter() - st.start)
+    st.cost = time.perf_counter() - st.t0
 
 
 def _tick(st):
@@ -149,7 +151,7 @@ def _tick(st):
     try:
         _take(st)
         st.ticks += 1
-        _write(st.fd, _sample_line(st.times[-1], st.summaries[-1], st.summaries[-2]))
+        _write(st.fd, _sample_line(st.times[-1], st.summaries[-1], st.summaries[-2], st.cost))
         if st.base is not None and not (st.ticks + 1) & st.ticks:
             _rebase(st)
         if len(st.summaries) >= _MAX_SAMPLES:  # halve the series, keeping the first sample
@@ -185,15 +187,17 @@ def _sampler(st):
         st.done.release()
 
 
-def _sample_line(t, new, old):
-    """``heapscope: 5.0 s  123,456 objects  12.3 MB  (+1,200 objects, +94.5 KB: +600 Foo, ...)``"""
+def _sample_line(t, new, old, cost):
+    """``heapscope: 5.0 s  123,456 objects  12.3 MB  [35 ms]  (+1,200 objects, +94.5 KB: +600 Foo, ...)``:
+    elapsed time, live objects and bytes, the sample's own time (collection
+    and summary), change since the previous sample and its largest labels."""
     dn = new.total_count - old.total_count
     db = new.total_size - old.total_size
     rows = [r for r in new.diff(old) if r[1] > 0]
     rows.sort(key=lambda r: (-r[1], r[0]))
     most = ", ".join("+%s %s" % (_num(r[1]), r[0]) for r in rows[:3])
-    return "heapscope: %6.1f s  %s objects  %s  (%s objects, %s%s%s)\n" % (
-        t, _num(new.total_count), _size(new.total_size), _signed(dn), "+" if db >= 0 else "-", _size(abs(db)),
+    return "heapscope: %6.1f s  %s objects  %s  [%d ms]  (%s objects, %s%s%s)\n" % (
+        t, _num(new.total_count), _size(new.total_size), round(cost * 1000), _signed(dn), "+" if db >= 0 else "-", _size(abs(db)),
         ": " + most if most else "")
 
 
@@ -507,7 +511,11 @@ def _watch(p, fd, interval, paths, report, write_html, save):
     if paths or report is not None:
         _rebase(st)
     _progress("running %s, sampling every %s s" % (p.name, "%g" % interval))
-    _thread.start_new_thread(_sampler, (st,))
+    try:
+        _thread.start_new_thread(_sampler, (st,))
+    except RuntimeError as e:  # no thread to be had: samples at start and exit only
+        _progress("no sampler thread (%s): summaries at exit only" % e)
+        st.done.release()
     status = _execute(p)
     try:
         _join_threads()
