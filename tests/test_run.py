@@ -360,3 +360,117 @@ def test_forked_child_prints_no_report(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout == "child\nchild status 5\n"
     assert r.stderr.count("exited with status") == 1 and "prog.py exited with status 0" in r.stderr
+
+
+def test_finalizers_stay_in_the_programs_thread(tmp_path):
+    # cyclic garbage with __del__: a sampler that collected would run some of them
+    write(tmp_path, "prog.py", """
+        import threading, time
+        seen = set()
+        class Node:
+            def __del__(self):
+                seen.add(threading.get_ident())
+        t0 = time.perf_counter()
+        made = 0
+        while time.perf_counter() - t0 < 1.0:
+            a, b = Node(), Node()
+            a.other, b.other = b, a
+            del a, b
+            made += 1
+            if made % 50 == 0:
+                time.sleep(0.001)
+        import gc; gc.collect()
+        print(made > 100, seen == {threading.get_ident()})
+    """)
+    r = hs_run("--interval", "0.05", "prog.py", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "True True\n"
+    assert len(SAMPLE_LINE.findall(r.stderr)) >= 5
+
+
+def test_busy_threads_are_not_disturbed(tmp_path):
+    write(tmp_path, "prog.py", """
+        import threading
+        shared = {}
+        def worker(k):
+            local = []
+            for i in range(200000):
+                local.append((k, i))
+                shared[(k, i % 1000)] = i
+                if len(local) > 100:
+                    local.pop(0)
+            shared[k] = sum(i for _, i in local)
+        ts = [threading.Thread(target=worker, args=(k,)) for k in range(3)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(len(shared), [shared[k] for k in range(3)])
+    """)
+    p = py_run("prog.py", cwd=tmp_path)
+    r = hs_run("--interval", "0.05", "prog.py", cwd=tmp_path)
+    assert r.returncode == p.returncode == 0, r.stderr
+    assert r.stdout == p.stdout
+    assert "sample skipped" not in r.stderr
+
+
+def test_sampler_line_allocates_no_gc_object():
+    """Between samples the sampler makes no GC-tracked object, so it never
+    triggers an automatic collection (which would run the program's finalizers
+    in the sampler thread): with the collector's threshold at 1 and one object
+    counted, a single allocation of one would start a collection."""
+    import gc
+    from heapscope import run as R, _core
+
+    st = R._State()
+    st.start = 0.0
+    st.interval = 0.5
+    new = _core.summarize_heap(True)
+    old = _core.summarize_heap(True)
+    fd = os.open(os.devnull, os.O_WRONLY)
+    calls = []
+
+    def cb(phase, info):
+        calls.append(phase)
+
+    costs = (0.0, 0.0349, 12.5)
+    times = (0.0, 1.25, 12345.5)
+    counts = (0, 999, 1000, 1234567, 10 ** 12)
+
+    def exercise():  # index loops: a for loop over a tuple makes a GC-tracked iterator
+        i = 0
+        while i < 3:
+            j = 0
+            while j < 3:
+                R._write(fd, R._sample_line(times[j], new, old, costs[i]))
+                R._write(fd, R._sample_line(times[j], old, new, costs[i]))
+                j += 1
+            i += 1
+        R._wait(st)
+        i = 0
+        while i < 5:
+            R._group(counts[i])
+            R._size_text(counts[i])
+            i += 1
+
+    exercise()  # first calls may create caches, frames (3.9, 3.10)
+    threshold = gc.get_threshold()
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        gc.collect()
+        keep = [None]  # noqa: F841 -- the one counted object
+        gc.set_threshold(1)
+        gc.callbacks.append(cb)
+        exercise()
+        exercise()
+    finally:
+        gc.callbacks.remove(cb)
+        gc.set_threshold(*threshold)
+        if not was:
+            gc.disable()
+        os.close(fd)
+    assert calls == []
+    # and the text is right
+    assert R._group(1234567) == "1,234,567" and R._group(1000) == "1,000" and R._group(999) == "999"
+    assert R._size_text(100) == "100 B" and R._size_text(1536) == "1.50 KB"
+    line = R._sample_line(2.0, new, new, 0.0349)
+    assert line.startswith("heapscope:    2.0 s  ") and "[35 ms]  (+0 objects, +0 B)" in line

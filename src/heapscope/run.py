@@ -9,9 +9,13 @@ summarizes the heap every ``interval`` seconds and at exit.
 Sampling.  A thread of heapscope's own (``_thread.start_new_thread``: no
 ``threading.Thread`` object, nothing in ``threading.enumerate()``) waits on a
 lock with a timeout and then takes one C summary of every live object
-(``_core.summarize_heap``, detailed labels) after a young collection (only
-when the program leaves the collector enabled: an automatic collection could
-run in any thread at that point too).  The summary cannot corrupt the program:
+(``_core.summarize_heap``, detailed labels).  It does not collect garbage
+first: a collection runs finalizers, weakref and gc callbacks, and the
+program's would then run in a thread that is not the program's (a
+single-threaded program only ever runs them in its main thread).  Young
+garbage waiting for the next automatic collection is counted as alive; only
+the exit summary, taken in the main thread, collects generations 0 and 1
+first (unless the program disabled the collector).  The summary cannot corrupt the program:
 it is one C call that holds the GIL from start to end, pauses the collector
 and allocates no Python object while it walks, so none of the program's
 Python code runs meanwhile and the program's objects are only read; the
@@ -105,9 +109,10 @@ def _write(fd, text):
     """Write all of text to fd; a closed or broken descriptor is ignored."""
     data = text.encode("utf-8", "backslashreplace")
     try:
-        while data:
-            n = os.write(fd, data)
+        n = os.write(fd, data)
+        while n < len(data):  # rare: a pipe that took part of it
             data = data[n:]
+            n = os.write(fd, data)
     except OSError:
         pass
 
@@ -124,10 +129,6 @@ def _num(x):
     return "{:,}".format(int(round(x)))
 
 
-def _signed(x):
-    return ("+" if x >= 0 else "-") + _num(abs(x))
-
-
 def _size(n):
     return " ".join(_pp(n).split())
 
@@ -136,11 +137,10 @@ def _size(n):
 
 
 def _take(st):
-    """Collect the young generations (when the program lets the collector run),
-    summarize the heap in C, and record the summary with its time."""
+    """Summarize the heap in C and record the summary with its time.  No
+    collection first: in the sampler thread it would run the program's
+    finalizers and gc callbacks in a thread that is not the program's."""
     st.t0 = time.perf_counter()
-    if gc.isenabled():
-        gc.collect(1)
     st.summaries.append(_core.summarize_heap(True))
     st.times.append(time.perf_counter() - st.start)
     st.cost = time.perf_counter() - st.t0
@@ -175,7 +175,8 @@ def _rebase(st):
 def _wait(st):
     """Seconds until the next sample is due (samples keep to the interval's grid)."""
     elapsed = time.perf_counter() - st.start
-    return max(0.0, (math.floor(elapsed / st.interval) + 1) * st.interval - elapsed)
+    wait = (elapsed // st.interval + 1.0) * st.interval - elapsed
+    return wait if wait > 0.0 else 0.0
 
 
 def _sampler(st):
@@ -188,17 +189,48 @@ def _sampler(st):
 
 
 def _sample_line(t, new, old, cost):
-    """``heapscope: 5.0 s  123,456 objects  12.3 MB  [35 ms]  (+1,200 objects, +94.5 KB: +600 Foo, ...)``:
-    elapsed time, live objects and bytes, the sample's own time (collection
-    and summary), change since the previous sample and its largest labels."""
+    """``heapscope:    5.0 s  123,456 objects  12.30 MB  [35 ms]  (+1,200 objects, +94.50 KB)``:
+    elapsed time, live objects and bytes, the sample's own time, change since
+    the previous sample.
+
+    The sampler thread allocates no GC-tracked object between samples (no
+    list, tuple, dict or bound method: ``%`` with one operand, no ``format()``
+    or ``round()``, which look up a bound ``__format__``/``__round__``): an
+    allocation of one could be the one that triggers an automatic collection,
+    which would then run the program's finalizers in this thread."""
     dn = new.total_count - old.total_count
     db = new.total_size - old.total_size
-    rows = [r for r in new.diff(old) if r[1] > 0]
-    rows.sort(key=lambda r: (-r[1], r[0]))
-    most = ", ".join("+%s %s" % (_num(r[1]), r[0]) for r in rows[:3])
-    return "heapscope: %6.1f s  %s objects  %s  [%d ms]  (%s objects, %s%s%s)\n" % (
-        t, _num(new.total_count), _size(new.total_size), round(cost * 1000), _signed(dn), "+" if db >= 0 else "-", _size(abs(db)),
-        ": " + most if most else "")
+    return ("heapscope: " + "%6.1f" % t + " s  " + _group(new.total_count) + " objects  "
+            + _size_text(new.total_size) + "  [" + "%d" % (cost * 1000 + 0.5) + " ms]  ("
+            + ("+" if dn >= 0 else "-") + _group(abs(dn)) + " objects, "
+            + ("+" if db >= 0 else "-") + _size_text(abs(db)) + ")\n")
+
+
+def _group(n):
+    """A count of at least 0 with thousands separators, from ints and strs only."""
+    if n < 1000:
+        return "%d" % n
+    text = "%03d" % (n % 1000)
+    n //= 1000
+    while n >= 1000:
+        text = "%03d" % (n % 1000) + "," + text
+        n //= 1000
+    return "%d" % n + "," + text
+
+
+_UNITS = ("B", "KB", "MB", "GB", "TB", "EB")
+
+
+def _size_text(n):
+    """``_pp(n)`` without its padding, from ints, floats and strs only."""
+    degree = 0
+    x = n
+    while x > 1024 and degree < 5:
+        x = x / 1024.0
+        degree += 1
+    if degree == 0:
+        return "%d" % n + " B"
+    return "%.2f" % x + " " + _UNITS[degree]
 
 
 # ---- growth ---------------------------------------------------------------------
@@ -506,6 +538,7 @@ def _watch(p, fd, interval, paths, report, write_html, save):
     _install(p)
     st.identity = bool(paths)
     st.base = None
+    st.base_time = 0.0
     st.start = time.perf_counter()
     _take(st)
     if paths or report is not None:
@@ -516,25 +549,34 @@ def _watch(p, fd, interval, paths, report, write_html, save):
     except RuntimeError as e:  # no thread to be had: samples at start and exit only
         _progress("no sampler thread (%s): summaries at exit only" % e)
         st.done.release()
-    status = _execute(p)
+    status = 1
     try:
+        status = _execute(p)
         _join_threads()
     except KeyboardInterrupt:
         status = 130
-    st.stop.release()
+    finally:
+        st.stop.release()
+        if os.getpid() == st.pid:
+            st.done.acquire()  # the sampler is done with the output before anything closes it
     if os.getpid() != st.pid:
         return status  # a forked child returning through heapscope: its parent reports
-    st.done.acquire()
     try:
         _at_exit(st, p, status, paths, report, write_html, save)
     except KeyboardInterrupt:
         _progress("interrupted")
+    except Exception:  # noqa: BLE001 -- heapscope's failure must not change the program's status
+        import traceback
+
+        _progress("the exit report failed:\n" + traceback.format_exc())
     return status
 
 
 def _at_exit(st, p, status, paths, report, write_html, save):
     _take(st)
     duration = st.times[-1]
+    if gc.isenabled():
+        gc.collect(1)  # the table and the last snapshot without the young garbage (main thread)
     last = _core.snapshot(st.identity) if st.base is not None else None
     out = ["", "heapscope: %s exited with status %d after %.1f s; %d samples every %g s%s" % (
         p.name, status, duration, st.ticks + 2, st.interval,
