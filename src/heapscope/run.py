@@ -15,13 +15,23 @@ program's would then run in a thread that is not the program's (a
 single-threaded program only ever runs them in its main thread).  Young
 garbage waiting for the next automatic collection is counted as alive; only
 the exit summary, taken in the main thread, collects generations 0 and 1
-first (unless the program disabled the collector).  The summary cannot corrupt the program:
-it is one C call that holds the GIL from start to end, pauses the collector
-and allocates no Python object while it walks, so none of the program's
-Python code runs meanwhile and the program's objects are only read; the
-program's threads see the sampler as one more thread taking the GIL for a few
-tens of milliseconds per million objects.  A walk refused because a
-collection is under way (a finalizer switched threads) skips that sample.
+first (unless the program disabled the collector).  Between samples the
+sampler allocates no GC-tracked object at all (``_sample_line``), so it never
+is the thread that crosses the collector's threshold: the program's
+finalizers stay in the program's threads.
+
+The summary cannot corrupt the program: it is one C call that pauses the
+collector and allocates no Python object while it walks, with the GIL held,
+so the program's objects are only read and none of its code runs during the
+walk; the program's threads see the sampler as one more thread taking the
+GIL for a few tens of milliseconds per million objects.  One exception, in
+the core's label step after the walk: the label of a class whose metaclass
+defines ``__repr__``/``__str__`` in Python (``enum`` classes) is that Python
+code's result, computed on every summary, and the GIL can switch there; the
+program's threads then run for a moment with the collector still paused
+(``gc.isenabled()`` false; objects are only referenced, never freed, meanwhile).
+A walk refused because a collection is under way (a finalizer switched
+threads) skips that sample.
 Summaries live in C memory that walks never see, and the sampler keeps all its
 state (times, summaries, locks, the output descriptor) in objects of types
 heapscope owns (``_core.own_type``): nothing of its own is ever counted.  A
