@@ -474,3 +474,51 @@ def test_sampler_line_allocates_no_gc_object():
     assert R._size_text(100) == "100 B" and R._size_text(1536) == "1.50 KB"
     line = R._sample_line(2.0, new, new, 0.0349)
     assert line.startswith("heapscope:    2.0 s  ") and "[35 ms]  (+0 objects, +0 B)" in line
+
+
+def test_multiprocessing_spawn_and_pickle_of_main_classes(tmp_path):
+    write(tmp_path, "prog.py", """
+        import multiprocessing as mp, pickle
+        class C:
+            pass
+        def square(x):
+            return x * x
+        if __name__ == "__main__":
+            assert pickle.loads(pickle.dumps(C())).__class__ is C
+            with mp.get_context("spawn").Pool(1) as pool:
+                print(pool.map(square, range(4)))
+    """)
+    r = hs_run("prog.py", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "[0, 1, 4, 9]\n"
+    assert r.stderr.count("exited with status") == 1
+
+
+def test_hostile_leaked_objects(tmp_path):
+    write(tmp_path, "prog.py", """
+        import time
+        class Meta(type):
+            def __repr__(cls):
+                raise RuntimeError("no repr for classes")
+        class Evil(metaclass=Meta):
+            def __repr__(self):
+                raise ValueError("no repr")
+            def __eq__(self, other):
+                raise ValueError("no eq")
+            def __hash__(self):
+                raise ValueError("no hash")
+        kept = []
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < 1.5:
+            kept.append(Evil())
+            time.sleep(0.005)
+        print(len(kept) > 10)
+    """)
+    r = hs_run("--interval", "0.1", "--paths", "prog.py", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "True\n"
+    rows = growth_rows(r.stderr)
+    assert "__main__.Evil" in rows, r.stderr
+    block = item_block(r.stderr, "__main__.Evil")
+    assert "repr() raised ValueError" in block
+    assert "kept alive by sys.modules['__main__'].kept -> list[" in block
