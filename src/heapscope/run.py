@@ -99,7 +99,7 @@ class _State:
     """The sampler's state, shared with the main thread; never counted."""
 
     __slots__ = ("fd", "interval", "start", "times", "summaries", "stop", "done", "skipped", "error",
-                 "pid", "ticks", "base", "base_time", "identity", "t0", "cost")
+                 "pid", "ticks", "base", "base_time", "prev", "prev_time", "identity", "t0", "cost")
 
 
 _core.own_type(_Vec)
@@ -175,11 +175,22 @@ def _tick(st):
 
 
 def _rebase(st):
-    """A new baseline snapshot (the objects new since it are the leak's samples):
-    taken at samples 1, 2, 4, 8..., so at exit it lies in the last half of the
-    run, after the program's warm-up and inside the window growth is judged on."""
+    """A new baseline snapshot (the objects new since it are the leak's samples),
+    taken at samples 1, 2, 4, 8...; the one before it is kept too.  At exit the
+    newer one lies in the last half of the run, after the program's warm-up;
+    when it is too close to the end, the older one serves (``_baseline``)."""
+    st.prev = st.base
+    st.prev_time = st.base_time
     st.base = _core.snapshot(st.identity)
     st.base_time = st.times[-1]
+
+
+def _baseline(st, end):
+    """The baseline for the exit diff: the newer one unless less than a quarter
+    of the run comes after it; returns (snapshot, time)."""
+    if st.prev is not None and end - st.base_time < 0.25 * end:
+        return st.prev, st.prev_time
+    return st.base, st.base_time
 
 
 def _wait(st):
@@ -547,8 +558,8 @@ def _watch(p, fd, interval, paths, report, write_html, save):
     st.done.acquire()
     _install(p)
     st.identity = bool(paths)
-    st.base = None
-    st.base_time = 0.0
+    st.base = st.prev = None
+    st.base_time = st.prev_time = 0.0
     st.start = time.perf_counter()
     _take(st)
     if paths or report is not None:
@@ -608,12 +619,13 @@ def _at_exit(st, p, status, paths, report, write_html, save):
         else:
             out.append("heapscope: %d label%s grew steadily over the last %d samples (%.1f s):" % (
                 len(growing), "s"[: len(growing) != 1], w, span))
-            diff = last.diff(st.base) if last is not None else None
+            base, base_time = _baseline(st, duration)
+            diff = last.diff(base) if last is not None else None
             if diff is not None:
                 types_ = {d: l for l, d, _n, _s in diff.new_rows()}
                 for g in growing:
                     g.type = types_.get(g.detail, g.detail)
-            leaks = _leaks(growing, diff, paths, (duration - st.base_time) / 60)
+            leaks = _leaks(growing, diff, paths, (duration - base_time) / 60)
             out.extend(_growth_lines(growing, leaks))
     _write(st.fd, "\n".join(out) + "\n")
     if report is None and save is None:
