@@ -79,7 +79,7 @@ import types
 from heapscope import _core
 from heapscope.summary import _pp, format_
 
-__all__ = ["run"]
+__all__ = ["run", "RunError", "Growth", "growing_labels", "steady_growth"]
 
 _MIN_SAMPLES = 4     # samples a verdict on growth needs
 _MAX_SAMPLES = 512   # series kept; halved when reached
