@@ -179,15 +179,16 @@ PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *ho
         PyErr_Clear();
         PyErr_SetString(PyExc_RuntimeError, "heapscope: more than 8M distinct labels in one snapshot");
     }
+    /* From here on Python code may run and the addresses are not used again:
+     * the collector runs again first, so no other thread sees it paused. */
+    hs_gc_resume(was);
     if (rc == 0) {
-        /* From here on Python code may run; the addresses are not used again. */
         hs_accum_settle_sizes(&b.a, snap_sized, s);
         rc = hs_accum_labels(&b.a) < 0 ? -1 : snap_rows(s, &b.a);
         if (rc == 0 && s->graph)
             rc = hs_graph_labels(s->graph);
     }
     hs_accum_free(&b.a);
-    hs_gc_resume(was);
     if (rc < 0) {
         Py_DECREF(s);
         return NULL;
