@@ -280,6 +280,7 @@ def test_report(tmp_path):
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "out.html").read_text(encoding="utf-8")
     assert "__main__.Item" in html and "leaky.py" in html
+    assert "<th>objects/min</th>" in html and "per minute" in html and "per repetition" not in html
     assert "heapscope: writing the report to out.html" in r.stderr
 
 

@@ -313,7 +313,7 @@ def _site(tb):
         return ""
 
 
-def _leak_table(leaks):
+def _leak_table(leaks, per="repetition"):
     if not leaks:
         return '<p class="empty ok">No leaks reported.</p>'
     rows = []
@@ -331,9 +331,10 @@ def _leak_table(leaks):
                _count(leak.count), _e(_bytes(leak.size)),
                _e(_bytes(retained)) if retained is not None else "&ndash;",
                _sparkline(counts), samples, "<code>%s</code>" % _e(site) if site else "&ndash;"))
-    return ('<table class="leaks"><thead><tr><th>label</th><th>objects/rep</th><th>bytes/rep</th>'
-            '<th>retained/rep</th><th>new objects alive</th><th>samples</th><th>allocated at</th></tr></thead>'
-            "<tbody>%s</tbody></table>" % "".join(rows))
+    u = _e(_PER_SHORT.get(per, per))
+    return ('<table class="leaks"><thead><tr><th>label</th><th>objects/%s</th><th>bytes/%s</th>'
+            '<th>retained/%s</th><th>new objects alive</th><th>samples</th><th>allocated at</th></tr></thead>'
+            "<tbody>%s</tbody></table>" % (u, u, u, "".join(rows)))
 
 
 def _chain(path):
@@ -363,7 +364,7 @@ def _chain(path):
     return "".join(parts)
 
 
-def _paths_section(leaks):
+def _paths_section(leaks, per="repetition"):
     items = []
     for i, leak in enumerate(leaks):
         path = getattr(leak, "path", None)
@@ -373,8 +374,8 @@ def _paths_section(leaks):
         extra = ""
         if acc is not None:
             where, grows = acc
-            extra = ('<p class="acc">accumulates in <code>%s</code> (+%s per repetition)</p>'
-                     % (_e(where), _e("%d" % grows if grows == int(grows) else "%.1f" % grows)))
+            extra = ('<p class="acc">accumulates in <code>%s</code> (+%s per %s)</p>'
+                     % (_e(where), _e("%d" % grows if grows == int(grows) else "%.1f" % grows), _e(per)))
         items.append('<div class="path" id="path-%d"><h3>%s</h3>%s<p class="pathtext"><code>%s</code></p>%s</div>'
                      % (i, _e(leak.detail), _chain(path), _e(str(path)), extra))
     if not items:
@@ -421,13 +422,13 @@ def _meta_section(meta):
     return '<dl class="meta">%s</dl>' % items if items else ""
 
 
-def _headline(leaks):
+def _headline(leaks, per="repetition"):
     if not leaks:
         return '<p class="headline ok">No leaking labels.</p>'
     n = sum(int(l.count) for l in leaks)
     b = sum(int(l.size) for l in leaks)
-    return ('<p class="headline bad"><b>%d</b> leaking label%s: <b>%s</b> object%s, <b>%s</b> per repetition.</p>'
-            % (len(leaks), "s"[: len(leaks) != 1], _count(n), "s"[: n != 1], _e(_bytes(b))))
+    return ('<p class="headline bad"><b>%d</b> leaking label%s: <b>%s</b> object%s, <b>%s</b> per %s.</p>'
+            % (len(leaks), "s"[: len(leaks) != 1], _count(n), "s"[: n != 1], _e(_bytes(b)), _e(per)))
 
 
 # ---- the page ---------------------------------------------------------------
@@ -566,8 +567,11 @@ $largest
 """)
 
 
+_PER_SHORT = {"repetition": "rep", "minute": "min", "call": "call"}
+
+
 def render_html(series, *, leaks=(), top_retainers=(), largest=None, title="heapscope report",
-                meta=None, x_label="repetition"):
+                meta=None, x_label="repetition", per="repetition"):
     """The report as a str; the arguments are those of ``write_html``."""
     points = _norm_series(series)
     leak_section = leaks is not None
@@ -581,17 +585,17 @@ def render_html(series, *, leaks=(), top_retainers=(), largest=None, title="heap
         version=_e(heapscope.__version__),
         date=_e(datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")),
         meta=_meta_section(meta),
-        headline=_headline(leaks) if leak_section else "",
+        headline=_headline(leaks, per) if leak_section else "",
         chart=_chart_section(points, leaks, x_label),
-        leaks='<section id="leaks"><h2>Leaks</h2>%s</section>' % _leak_table(leaks) if leak_section else "",
-        paths=_paths_section(leaks),
+        leaks='<section id="leaks"><h2>Leaks</h2>%s</section>' % _leak_table(leaks, per) if leak_section else "",
+        paths=_paths_section(leaks, per),
         retainers=_retainers_section(top_retainers),
         largest=_largest_section(largest),
     )
 
 
 def write_html(path, series, *, leaks=(), top_retainers=(), largest=None, title="heapscope report",
-               meta=None, x_label="repetition"):
+               meta=None, x_label="repetition", per="repetition"):
     """Write the self-contained HTML report to ``path``; return ``path``.
 
     series        -- the chart's data: a list of ``(x, rows)`` points, ``x``
@@ -619,12 +623,14 @@ def write_html(path, series, *, leaks=(), top_retainers=(), largest=None, title=
                      Python version, duration...), in its order
     x_label       -- the name of the x axis, e.g. ``"repetition"``,
                      ``"seconds"``
+    per           -- the unit of the leaks' rates: ``"repetition"``
+                     (find_leaks), ``"minute"`` (heapscope run), ``"call"``
 
     The file is UTF-8 and self-contained: inline CSS, SVG and JavaScript, no
     URL.  Every text from the heap is HTML-escaped.
     """
     text = render_html(series, leaks=leaks, top_retainers=top_retainers, largest=largest, title=title,
-                       meta=meta, x_label=x_label)
+                       meta=meta, x_label=x_label, per=per)
     with open(os.fspath(path), "w", encoding="utf-8") as f:
         f.write(text)
     return path

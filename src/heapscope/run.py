@@ -651,7 +651,7 @@ def _at_exit(st, p, status, paths, report, write_html, save):
                 "samples": len(st.summaries), "python": sys.version.split()[0]}
         try:
             write_html(report, series, leaks=leaks, top_retainers=top, largest=rows,
-                       title="heapscope run %s" % p.name, meta=meta, x_label="seconds")
+                       title="heapscope run %s" % p.name, meta=meta, x_label="seconds", per="minute")
         except Exception as e:  # noqa: BLE001
             _progress("cannot write %s: %s: %s" % (report, type(e).__name__, e))
 
