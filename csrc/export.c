@@ -120,13 +120,16 @@ static int wr_open(writer *w, const char *path)
     return 0;
 }
 
-/* Flush and close; the errno of the first failure, or 0. */
-static int wr_close(writer *w)
+/* Flush and close; the errno of the first failure, or 0.  A file left
+ * incomplete by a failure is removed. */
+static int wr_close(writer *w, const char *path)
 {
     if (w->f) {
         wr_flush(w);
         if (fclose(w->f) != 0 && !w->err)
             w->err = errno ? errno : EIO;
+        if (w->err)
+            remove(path);
     }
     free(w->buf);
     return w->err;
@@ -491,7 +494,7 @@ static int devtools_write(SnapshotObject *s, const char *path, strtab *t, sbuf *
     if (wr_open(&w, path) < 0)
         return ENOMEM;
     if (w.err)
-        return wr_close(&w);
+        return wr_close(&w, path);
     WR_LIT(&w, devtools_meta);
     WR_LIT(&w, "\"node_count\":");
     wr_u64(&w, (uint64_t)s->n + 1);
@@ -550,8 +553,9 @@ static int devtools_write(SnapshotObject *s, const char *path, strtab *t, sbuf *
         wr_str(&w, t, (uint32_t)i);
     }
     WR_LIT(&w, "]}\n");
-    int err = wr_close(&w);
-    return t->oom || scratch->oom ? ENOMEM : err;
+    if (!w.err && (t->oom || scratch->oom))
+        w.err = ENOMEM;
+    return wr_close(&w, path);
 }
 
 PyObject *hs_export_devtools(SnapshotObject *s, PyObject *path)
@@ -620,7 +624,7 @@ static int jsonl_write(SnapshotObject *s, const char *path, strtab *t, sbuf *scr
     if (wr_open(&w, path) < 0)
         return ENOMEM;
     if (w.err)
-        return wr_close(&w);
+        return wr_close(&w, path);
     WR_LIT(&w, "{\"format\":\"heapscope-jsonl\",\"version\":1,\"python\":\"");
     wr_put(&w, c->version, strlen(c->version));
     WR_LIT(&w, "\",\"objects\":");
@@ -703,8 +707,9 @@ static int jsonl_write(SnapshotObject *s, const char *path, strtab *t, sbuf *scr
         }
         WR_LIT(&w, "}\n");
     }
-    int err = wr_close(&w);
-    return scratch->oom ? ENOMEM : err;
+    if (!w.err && scratch->oom)
+        w.err = ENOMEM;
+    return wr_close(&w, path);
 }
 
 PyObject *hs_export_jsonl(SnapshotObject *s, PyObject *path)
