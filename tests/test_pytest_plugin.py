@@ -150,7 +150,9 @@ def test_allocation_site_when_tracemalloc_traces(suite, how):
     else:  # traced by the program: the plugin leaves tracemalloc alone
         suite.makeconftest("""
             import tracemalloc
-            tracemalloc.start(5)
+
+            def pytest_collection_finish():  # tracing all of pytest's start-up is slow
+                tracemalloc.start(2)
 
             def pytest_unconfigure():
                 assert tracemalloc.is_tracing()

@@ -12,12 +12,14 @@ leak accumulates in, and the allocation site when tracemalloc traces
 Python is needed.
 
 Fixtures are set up once: what their setup allocates is never attributed to
-the test.  Between repetitions the plugin rewinds what pytest's own
-function-scoped fixtures accumulate while the test body runs, so that a
-repeatable test stays clean: recorded warnings (``recwarn`` and pytest's
-warning capture), log records (``caplog`` and pytest's log capture),
+the test.  After each call the plugin rewinds what pytest's own
+function-scoped fixtures accumulated while the test body ran, so that a
+repeatable test stays clean and its assertions hold when called again:
+recorded warnings (``recwarn`` and pytest's warning capture), log records
+(``caplog`` and pytest's log capture), unread ``capsys``/``capfd`` output,
 ``monkeypatch.setattr/setitem/setenv`` calls made by the test body, and new
-entries in ``tmp_path``/``tmpdir``.  Anything else a test keeps in a
+entries in ``tmp_path``/``tmpdir``; the first call's warnings, log records and
+output are put back for pytest's report.  Anything else a test keeps in a
 fixture's state across calls counts as growth.
 
 All the work is in plain functions of this module, which imports heapscope's
