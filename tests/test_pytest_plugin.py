@@ -489,7 +489,10 @@ def test_failing_skipped_xfail_tests(suite):
     # a test that passes once and fails when called again: its own error, and which call
     text = failure_text(result, "test_not_repeatable")
     assert "AssertionError: breaks when called again" in text
-    assert "raised on call 3 of 7, when repeated for the leak check" in text
+    # (a note in the traceback on 3.11+, and a report section everywhere)
+    result.stdout.fnmatch_lines(["*Captured heapscope call*",
+                                 "heapscope: the test passed its first call but raised on call 3 of 7, "
+                                 "when repeated for the leak check*"])
     out = result.stdout.str()
     for line in ["FAILED test_outcomes_mod.py::test_fails - AssertionError: its own",
                  "FAILED test_outcomes_mod.py::test_not_repeatable - AssertionError: breaks",
@@ -534,7 +537,8 @@ def test_entry_point():
 
     eps = entry_points()
     group = eps.select(group="pytest11") if hasattr(eps, "select") else eps.get("pytest11", ())
-    assert [(ep.name, ep.value) for ep in group if ep.name == "heapscope"] == [("heapscope", "heapscope.pytest_plugin")]
+    # (the same distribution may be visible twice: a base interpreter's editable install under a venv)
+    assert {(ep.name, ep.value) for ep in group if ep.name == "heapscope"} == {("heapscope", "heapscope.pytest_plugin")}
 
 
 def test_plugin_inactive_in_this_session(request):
