@@ -256,6 +256,20 @@ def test_raises_and_asserts():
     assert not [x for x in data["a"] if x > 3]
 
 
+@pytest.fixture
+def resource():
+    res = {"open": True, "data": [object() for _ in range(3)]}
+    yield res
+    res["open"] = False
+
+
+class TestClass:
+    def test_method(self, resource):
+        count_call("method")
+        self.seen = [resource["open"]]  # replaced at every call
+        assert resource["open"] and len(resource["data"]) == 3
+
+
 @pytest.mark.parametrize("n", [1, 2])
 def test_param(n, request):
     count_call("param")
@@ -266,13 +280,13 @@ def test_param(n, request):
 def test_clean_tests_with_common_fixtures_pass(suite):
     suite.makepyfile(test_clean_mod=CLEAN_WITH_FIXTURES)
     result = suite.runpytest_subprocess("-p", "no:cacheprovider", "--heapscope-leaks", "test_clean_mod.py")
-    result.assert_outcomes(passed=11)
+    result.assert_outcomes(passed=12)
     assert result.ret == pytest.ExitCode.OK
     n = WARMUP + REPEAT
     assert suite.calls() == {"files": n, "monkeypatch": n, "output": n, "fd_output": n, "logging": n,
                              "log_uncaptured": n,
-                             "warnings": n, "warning_to_pytest": n, "raises_and_asserts": n, "param": 2 * n}
-    result.stdout.fnmatch_lines(["*heapscope leak check*", "11 tests checked for leaks, 0 leaked"])
+                             "warnings": n, "warning_to_pytest": n, "raises_and_asserts": n, "method": n, "param": 2 * n}
+    result.stdout.fnmatch_lines(["*heapscope leak check*", "12 tests checked for leaks, 0 leaked"])
     assert "LEAK" not in result.stdout.str()
     # pytest still reports the warnings and the captured log of the test
     result.stdout.fnmatch_lines(["*test_warning_to_pytest*", "*UserWarning: a user warning*"])

@@ -369,11 +369,10 @@ def _check(item, calls, s, stats):
     if started:
         tracemalloc.start(_TRACE_FRAMES)
     total = s.warmup + s.repeat
+    calls.rewind.keep_first()
+    calls.rewind()
     try:
-        calls.rewind.keep_first()
-        calls.rewind()
         report = find_leaks(calls, repeat=s.repeat, warmup=s.warmup - 1)
-        calls.rewind.restore_first()
     except Exception as e:
         note = ("heapscope: the test passed its first call but raised on call %d of %d, "
                 "when repeated for the leak check (a test must be repeatable to be checked; "
@@ -385,6 +384,7 @@ def _check(item, calls, s, stats):
     finally:
         if started:
             tracemalloc.stop()
+    calls.rewind.restore_first()
     stats.checked += 1
     leaks = [l for l in report.leaks if not _ignored(l, s.ignore)]
     if not leaks:
