@@ -333,30 +333,55 @@ def _is_async(func):
     return inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_pyfunc_call(pyfuncitem):
-    s = _settings(pyfuncitem)
+def _before(item):
+    """Settings and a _Calls ready to repeat the test, or None (not checked)."""
+    s = _settings(item)
     if s is None:
-        return (yield)
-    stats = pyfuncitem.config.stash[_stats_key]
-    func = pyfuncitem.obj
-    if _is_async(func):
-        stats.unchecked.append((pyfuncitem.nodeid, "async test"))
-        return (yield)
+        return None
+    if _is_async(item.obj):
+        item.config.stash[_stats_key].unchecked.append((item.nodeid, "async test"))
+        return None
     calls = _Calls()
-    calls.rewind = _Rewind(pyfuncitem)
-    result = yield  # the test's first call, by pytest: a failing test fails as usual
-    if hasattr(result, "__await__") or hasattr(result, "__aiter__"):
-        stats.unchecked.append((pyfuncitem.nodeid, "returned an awaitable"))
-        return result
-    calls.func = func
-    calls.args = {arg: pyfuncitem.funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
+    calls.rewind = _Rewind(item)
+    calls.func = item.obj
     calls.n = 1
-    message = _check(pyfuncitem, calls, s, stats)
-    del calls
+    return s, calls
+
+
+def _after(item, s, calls, result):
+    """The check, after the test passed its first call (pytest's own call): a
+    failing test fails as usual and is never repeated."""
+    stats = item.config.stash[_stats_key]
+    if hasattr(result, "__await__") or hasattr(result, "__aiter__"):
+        stats.unchecked.append((item.nodeid, "returned an awaitable"))
+        return
+    calls.args = {arg: item.funcargs[arg] for arg in item._fixtureinfo.argnames}
+    message = _check(item, calls, s, stats)
     if message is not None:
         pytest.fail(message, pytrace=False)
-    return result
+
+
+try:
+    _wrapper = pytest.hookimpl(wrapper=True)
+except TypeError:  # pluggy < 1.2 (pytest 7): old-style hook wrappers only
+    _wrapper = None
+
+if _wrapper is not None:
+    @_wrapper
+    def pytest_pyfunc_call(pyfuncitem):
+        ready = _before(pyfuncitem)
+        if ready is None:
+            return (yield)
+        result = yield
+        _after(pyfuncitem, ready[0], ready[1], result)
+        return result
+else:  # pragma: no cover -- exercised only with old pytest/pluggy
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_pyfunc_call(pyfuncitem):
+        ready = _before(pyfuncitem)
+        outcome = yield
+        if ready is not None and outcome.excinfo is None:
+            _after(pyfuncitem, ready[0], ready[1], outcome.get_result())
 
 
 def _check(item, calls, s, stats):
