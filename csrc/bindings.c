@@ -4,6 +4,7 @@
  * test entry point.  No logic lives here.
  */
 #include "walk.h"
+#include "valuestack.h"
 #include "summary.h"
 #include "objects.h"
 #include "labels.h"
@@ -234,6 +235,11 @@ static PyObject *py_dot(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_
     return hs_dot(args[0], args[1], args[2], args[3]);
 }
 
+static PyObject *py_frame_stack(PyObject *Py_UNUSED(m), PyObject *frame)
+{
+    return hs_frame_stack_py(frame);
+}
+
 static PyMethodDef core_methods[] = {
     {"summarize_heap", (PyCFunction)(void (*)(void))py_summarize_heap, METH_FASTCALL | METH_KEYWORDS,
      "summarize_heap(detail=False) -> Summary of every live object, from one C heap walk."},
@@ -276,6 +282,9 @@ static PyMethodDef core_methods[] = {
      "edge(parent, child) -> ('key', k) | ('attr', name) | ('index', i) | ('item', text): how parent refers to child."},
     {"dot", (PyCFunction)(void (*)(void))py_dot, METH_FASTCALL,
      "dot(name, defaults, nodes, edges) -> Graphviz DOT text (see csrc/dot.h)."},
+    {"_frame_stack", py_frame_stack, METH_O,
+     "_frame_stack(frame) -> (items, operands): the live evaluation stack of a running frame as heapscope "
+     "reads it (3.9/3.10), None elsewhere or when unknown; for tests only."},
     {"_dominators", py_dominators, METH_VARARGS,
      "_dominators(n, edges, roots, sizes) -> (idom, retained), for tests and benchmarks only.\n"
      "Nodes 0..n-1, edges a list of (u, v) tuples, roots a list of nodes joined to a virtual\n"
