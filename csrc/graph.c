@@ -8,7 +8,8 @@
  *   3. roots     sys.modules, running frames' locals, references from outside
  *                (reference count above the in-degree, frame references and
  *                heapscope's own temporary references)
- *   4. retained  sizes over the dominator tree (dominators.c), on demand
+ *   4. retained  sizes over the dominator tree (dominators.c), on demand; the
+ *                tree (idom) is kept for retained sizes per label
  */
 #include "graph.h"
 #include "dominators.h"
@@ -276,22 +277,32 @@ const uint64_t *hs_graph_retained(hs_graph *g, uint64_t (*size)(void *, uint32_t
                 roots[nr++] = g->roots[i].node;
         ok = hs_dominators(&csr, roots, nr, idom) == 0 && hs_retained_sizes(&csr, idom, sizes, ret) == 0;
     }
-    hs_big_free(idom, ib);
     hs_big_free(sizes, sb);
     hs_big_free(roots, nb);
     if (!ok) {
+        hs_big_free(idom, ib);
         hs_big_free(ret, rb);
         return NULL;
     }
     g->retained = ret;
     g->bytes[5] = rb;
+    g->idom = idom;
+    g->bytes[6] = ib;
     return ret;
+}
+
+int hs_graph_group_retained(hs_graph *g, uint32_t (*group)(void *, uint32_t), void *ctx, size_t ngroups,
+                            uint64_t *out)
+{
+    if (!g->retained || !g->idom)
+        return -1;
+    return hs_group_retained(g->n, g->idom, g->retained, group, ctx, ngroups, out);
 }
 
 size_t hs_graph_nbytes(const hs_graph *g)
 {
     size_t b = sizeof(*g) + g->caproots * sizeof(hs_root);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         b += g->bytes[i];
     return b;
 }
@@ -306,6 +317,7 @@ void hs_graph_free(hs_graph *g)
     hs_big_free(g->rev, g->bytes[3]);
     hs_big_free(g->root_of, g->bytes[4]);
     hs_big_free(g->retained, g->bytes[5]);
+    hs_big_free(g->idom, g->bytes[6]);
     for (size_t i = 0; i < g->nroots; i++) {
         Py_XDECREF(g->roots[i].name);
         Py_XDECREF(g->roots[i].code);
