@@ -512,12 +512,15 @@ static int top_cmp(const void *x, const void *y)
     return a->retained != b->retained ? (a->retained > b->retained ? -1 : 1) : (a->node > b->node) - (a->node < b->node);
 }
 
-/* [(label, detailed label, retained size, own size, address)] of the n largest retainers. */
+/* [(label, detailed label, retained size, own size, address)] of the n largest
+ * retainers; with paths, heapscope.paths._retainers of the same tuples with a
+ * sixth item, each object's raw paths (at most `paths` of them; None: gone). */
 static PyObject *snapshot_top_retainers(SnapshotObject *s, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"n", NULL};
+    static char *kwlist[] = {"n", "paths", NULL};
     Py_ssize_t n = 10;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|n:top_retainers", kwlist, &n))
+    int paths = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ni:top_retainers", kwlist, &n, &paths))
         return NULL;
     const uint64_t *r = retained_of(s);
     if (!r)
@@ -526,8 +529,13 @@ static PyObject *snapshot_top_retainers(SnapshotObject *s, PyObject *args, PyObj
         n = 0;
     size_t m = (size_t)n < s->n ? (size_t)n : s->n, used = 0;
     top_t *best = malloc((m + 1) * sizeof(top_t));
-    if (!best)
-        return PyErr_NoMemory();
+    uint32_t *nodes = paths ? malloc((m + 1) * sizeof(uint32_t)) : NULL;
+    uintptr_t *types = paths ? malloc((m + 1) * sizeof(uintptr_t)) : NULL;
+    PyObject *raw = NULL, *out = NULL;
+    if (!best || (paths && (!nodes || !types))) {
+        PyErr_NoMemory();
+        goto done;
+    }
     for (size_t i = 0; i < s->n && m; i++) { /* keep the m largest, smallest last */
         if (used == m && r[i] <= best[m - 1].retained)
             continue;
@@ -540,18 +548,40 @@ static PyObject *snapshot_top_retainers(SnapshotObject *s, PyObject *args, PyObj
         best[j].node = (uint32_t)i;
     }
     qsort(best, used, sizeof(top_t), top_cmp);
-    PyObject *out = PyList_New((Py_ssize_t)used);
+    if (paths) {
+        for (size_t k = 0; k < used; k++) {
+            nodes[k] = best[k].node;
+            types[k] = s->rows[rec_row(&s->recs[best[k].node])].type;
+        }
+        if (!(raw = hs_snapshot_node_paths((PyObject *)s, nodes, types, used, paths)))
+            goto done;
+    }
+    out = PyList_New((Py_ssize_t)used);
     for (size_t k = 0; out && k < used; k++) {
         const rec_t *rec = &s->recs[best[k].node];
         const srow_t *row = &s->rows[rec_row(rec)];
-        PyObject *t = Py_BuildValue("(OOKnk)", s->labels[row->label], s->labels[row->dlabel],
-                                    (unsigned long long)best[k].retained, rec_size(rec), (unsigned long)rec->addr);
+        PyObject *t = raw ? Py_BuildValue("(OOKnkO)", s->labels[row->label], s->labels[row->dlabel],
+                                          (unsigned long long)best[k].retained, rec_size(rec),
+                                          (unsigned long)rec->addr, PyList_GET_ITEM(raw, (Py_ssize_t)k))
+                          : Py_BuildValue("(OOKnk)", s->labels[row->label], s->labels[row->dlabel],
+                                          (unsigned long long)best[k].retained, rec_size(rec),
+                                          (unsigned long)rec->addr);
         if (!t)
             Py_CLEAR(out);
         else
             PyList_SET_ITEM(out, (Py_ssize_t)k, t);
     }
+    if (out && raw) {
+        PyObject *mod = PyImport_ImportModule("heapscope.paths");
+        PyObject *res = mod ? PyObject_CallMethod(mod, "_retainers", "O", out) : NULL;
+        Py_XDECREF(mod);
+        Py_SETREF(out, res);
+    }
+done:
+    Py_XDECREF(raw);
     free(best);
+    free(nodes);
+    free(types);
     return out;
 }
 
@@ -583,7 +613,9 @@ static PyMethodDef snapshot_methods[] = {
     {"retained_size", (PyCFunction)snapshot_retained_size, METH_O,
      "retained_size(obj) -> bytes freed with obj (its dominator subtree in this snapshot's graph)."},
     {"top_retainers", (PyCFunction)(void (*)(void))snapshot_top_retainers, METH_VARARGS | METH_KEYWORDS,
-     "top_retainers(n=10) -> [(label, detail_label, retained, size, address)], largest retained first."},
+     "top_retainers(n=10, paths=0) -> [(label, detail_label, retained, size, address)], largest retained\n"
+     "first; with paths=k (k >= 1), [heapscope.Retainer] with .label, .detail, .retained, .size, .address\n"
+     "and .path / .paths (up to k shortest heapscope.Path from roots; [] / None when none is found)."},
     {"diff", (PyCFunction)hs_snapshot_diff, METH_O,
      "diff(old) -> SnapshotDiff: what changed since the older snapshot, with object identity."},
     {NULL, NULL, 0, NULL},
