@@ -13,7 +13,7 @@
  */
 #include "graph.h"
 #include "dominators.h"
-#include "addrmap.h"
+#include "nodemap.h"
 #include "bigmem.h"
 #include "vec.h"
 #include <stdlib.h>
@@ -22,7 +22,7 @@
 /* ---- 1. edges ----------------------------------------------------------------- */
 
 typedef struct {
-    hs_addrmap index;       /* address -> node */
+    hs_nodemap index;       /* address -> node */
     uint32_t *fwd;
     size_t nfwd, capfwd;
     int oom;
@@ -32,7 +32,7 @@ static void add_edge(hs_walker *w, PyObject *child)
 {
     builder *b = (builder *)w->edge_ctx;
     uint64_t v;
-    if (!hs_addrmap_get(&b->index, (uintptr_t)child, &v))
+    if (!hs_nodemap_get(&b->index, (uintptr_t)child, &v))
         return; /* not a node: heapscope's own, or a running frame */
     if (hs_vec_grow((void **)&b->fwd, b->nfwd, &b->capfwd, sizeof(uint32_t), 1 << 20) < 0) {
         b->oom = 1;
@@ -97,7 +97,7 @@ static void frame_local(void *ctx, int thread, PyCodeObject *co, PyObject *name,
 {
     frame_ctx *f = (frame_ctx *)ctx;
     uint64_t v;
-    if (f->oom || !hs_addrmap_get(&f->b->index, (uintptr_t)value, &v))
+    if (f->oom || !hs_nodemap_get(&f->b->index, (uintptr_t)value, &v))
         return;
     f->refs[v]++;
     if (is_hidden(co))
@@ -123,11 +123,11 @@ static void own_refs(hs_accum *a, builder *b, int32_t *refs)
     for (size_t i = 0; i < a->nrows; i++) {
         PyObject *keys[3] = {(PyObject *)a->rows[i].type, a->rows[i].extra, a->rows[i].extra2};
         for (int k = 0; k < 3; k++)
-            if (keys[k] && hs_addrmap_get(&b->index, (uintptr_t)keys[k], &v))
+            if (keys[k] && hs_nodemap_get(&b->index, (uintptr_t)keys[k], &v))
                 refs[v]++;
     }
     for (size_t i = 0; i < a->ndef; i++)
-        if (hs_addrmap_get(&b->index, (uintptr_t)a->def[i].op, &v))
+        if (hs_nodemap_get(&b->index, (uintptr_t)a->def[i].op, &v))
             refs[v]++;
 }
 
@@ -142,11 +142,9 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
     memset(&b, 0, sizeof(b));
     int32_t *refs = NULL;
     size_t refs_bytes = 0;
-    if (!g || hs_addrmap_reserve(&b.index, n) < 0)
+    if (!g || hs_nodemap_build(&b.index, addrs, stride, n) < 0)
         goto oom;
     g->n = (uint32_t)n;
-    for (size_t i = 0; i < n; i++)
-        hs_addrmap_put(&b.index, addrs[i * stride], i); /* reserved: cannot fail */
     if (!(g->fwd_off = big_u32(n + 1, &g->bytes[0])))
         goto oom;
     for (size_t i = 0; i < n && !b.oom; i++) {
@@ -189,7 +187,7 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
     PyObject *name, *mod;
     while (modules && PyDict_Check(modules) && PyDict_Next(modules, &pos, &name, &mod)) {
         uint64_t v;
-        if (!hs_addrmap_get(&b.index, (uintptr_t)mod, &v) || g->root_of[v])
+        if (!hs_nodemap_get(&b.index, (uintptr_t)mod, &v) || g->root_of[v])
             continue;
         if (add_root(g, (uint32_t)v, ROOT_MODULE) < 0)
             goto oom;
@@ -211,13 +209,13 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
         }
     }
     hs_big_free(refs, refs_bytes);
-    hs_addrmap_free(&b.index);
+    hs_nodemap_free(&b.index);
     return g;
 oom:
     PyErr_NoMemory();
 fail:
     hs_big_free(refs, refs_bytes);
-    hs_addrmap_free(&b.index);
+    hs_nodemap_free(&b.index);
     free(b.fwd);
     hs_graph_free(g);
     return NULL;
