@@ -268,3 +268,22 @@ def test_top_retainers_paths_need_a_graph():
         heapscope.snapshot().top_retainers(3, paths=True)
     snap = heapscope.snapshot(graph=True)
     assert snap.top_retainers(0, paths=True) == []
+
+
+def test_muppy_print_summary_retained():
+    import io
+
+    from heapscope import muppy
+
+    REG["muppy"] = [Ring(bytearray(20_000_000))]
+    buf = io.StringIO()
+    muppy.print_summary(file=buf, retained=True)
+    lines = buf.getvalue().splitlines()
+    assert lines[0].split("|")[-1].strip() == "retained size" and len(lines) == 17
+    cells = [[c.strip() for c in l.split("|")] for l in lines[2:]]
+    assert cells[0][0] == "bytearray"  # the largest; it holds nothing: retained == own size
+    assert cells[0][2] == cells[0][3] and cells[0][2].endswith("MB")
+    buf = io.StringIO()
+    muppy.print_summary(file=buf)
+    assert "retained" not in buf.getvalue() and len(buf.getvalue().splitlines()[0].split("|")) == 3
+    del REG["muppy"]
