@@ -22,7 +22,8 @@ typedef struct { uint32_t n; const uint32_t *off; const uint32_t *succ; } hs_csr
  * Returns 0, or -1 on out-of-memory. Iterative (never recursive: graphs can be a million deep). */
 int hs_dominators(const hs_csr *g, const uint32_t *roots, size_t nroots, uint32_t *idom);
 /* Retained size of every node: its own size plus the retained sizes of the nodes it immediately
- * dominates (0 for unreachable nodes). size[] and retained[] hold n entries. 0 or -1 on OOM. */
+ * dominates (0 for unreachable nodes). size[] and retained[] hold n entries and may be the same
+ * array (sizes in, retained sizes out). 0 or -1 on OOM. */
 int hs_retained_sizes(const hs_csr *g, const uint32_t *idom, const uint64_t *size, uint64_t *retained);
 /* Retained size of every group of nodes (group(ctx, v) < ngroups; HS_NO_GROUP: none): the size of
  * the union of the dominator subtrees of its nodes, i.e. the sum of retained[v] over the nodes v of

@@ -23,8 +23,8 @@
 
 typedef struct {
     hs_nodemap index;       /* address -> node */
-    uint32_t *fwd;
-    size_t nfwd, capfwd;
+    uint32_t *fwd;          /* bigmem: grown in place, becomes g->fwd */
+    size_t nfwd, fwdbytes;
     int oom;
 } builder;
 
@@ -34,9 +34,13 @@ static void add_edge(hs_walker *w, PyObject *child)
     uint64_t v;
     if (!hs_nodemap_get(&b->index, (uintptr_t)child, &v))
         return; /* not a node: heapscope's own, or a running frame */
-    if (hs_vec_grow((void **)&b->fwd, b->nfwd, &b->capfwd, sizeof(uint32_t), 1 << 20) < 0) {
-        b->oom = 1;
-        return;
+    if ((b->nfwd + 1) * sizeof(uint32_t) > b->fwdbytes) {
+        uint32_t *f = hs_big_resize(b->fwd, &b->fwdbytes, 2 * b->fwdbytes);
+        if (!f) {
+            b->oom = 1;
+            return;
+        }
+        b->fwd = f;
     }
     b->fwd[b->nfwd++] = (uint32_t)v;
 }
@@ -142,7 +146,8 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
     memset(&b, 0, sizeof(b));
     int32_t *refs = NULL;
     size_t refs_bytes = 0;
-    if (!g || hs_nodemap_build(&b.index, addrs, stride, n) < 0)
+    if (!g || hs_nodemap_build(&b.index, addrs, stride, n) < 0 ||
+        !(b.fwd = hs_big_alloc(2 * n * sizeof(uint32_t) + 4096, &b.fwdbytes)))
         goto oom;
     g->n = (uint32_t)n;
     if (!(g->fwd_off = big_u32(n + 1, &g->bytes[0])))
@@ -159,25 +164,18 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
         goto oom;
     g->fwd_off[n] = (uint32_t)b.nfwd;
     g->nedges = b.nfwd;
-    if (!(g->fwd = big_u32(b.nfwd + 1, &g->bytes[1])))
-        goto oom;
-    memcpy(g->fwd, b.fwd, b.nfwd * sizeof(uint32_t));
-    free(b.fwd);
+    uint32_t *shrunk = hs_big_resize(b.fwd, &b.fwdbytes, (b.nfwd + 1) * sizeof(uint32_t));
+    g->fwd = shrunk ? shrunk : b.fwd;
+    g->bytes[1] = b.fwdbytes;
     b.fwd = NULL;
 
-    /* ---- 2. reverse ---- */
-    if (!(g->rev_off = big_u32(n + 1, &g->bytes[2])) || !(g->rev = big_u32(g->nedges + 1, &g->bytes[3])))
+    /* ---- 2. reverse: offsets (in-degrees) now, the edges once the roots are known ---- */
+    if (!(g->rev_off = big_u32(n + 1, &g->bytes[2])))
         goto oom;
     for (size_t e = 0; e < g->nedges; e++)
         g->rev_off[g->fwd[e] + 1]++;
     for (size_t v = 0; v < n; v++)
         g->rev_off[v + 1] += g->rev_off[v];
-    for (size_t u = 0; u < n; u++)
-        for (uint32_t e = g->fwd_off[u]; e < g->fwd_off[u + 1]; e++)
-            g->rev[g->rev_off[g->fwd[e]]++] = (uint32_t)u;
-    for (size_t v = n; v > 0; v--) /* the fill moved each offset to the next one's start */
-        g->rev_off[v] = g->rev_off[v - 1];
-    g->rev_off[0] = 0;
 
     /* ---- 3. roots ---- */
     if (!(g->root_of = big_u32(n, &g->bytes[4])) || !(refs = hs_big_alloc(n * sizeof(int32_t), &refs_bytes)))
@@ -209,14 +207,26 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
         }
     }
     hs_big_free(refs, refs_bytes);
-    hs_nodemap_free(&b.index);
+    refs = NULL;
+    refs_bytes = 0;
+    hs_nodemap_free(&b.index); /* before the reverse edges: lower peak memory */
+
+    /* ---- 2 (end). reverse edges ---- */
+    if (!(g->rev = big_u32(g->nedges + 1, &g->bytes[3])))
+        goto oom;
+    for (size_t u = 0; u < n; u++)
+        for (uint32_t e = g->fwd_off[u]; e < g->fwd_off[u + 1]; e++)
+            g->rev[g->rev_off[g->fwd[e]]++] = (uint32_t)u;
+    for (size_t v = n; v > 0; v--) /* the fill moved each offset to the next one's start */
+        g->rev_off[v] = g->rev_off[v - 1];
+    g->rev_off[0] = 0;
     return g;
 oom:
     PyErr_NoMemory();
 fail:
     hs_big_free(refs, refs_bytes);
     hs_nodemap_free(&b.index);
-    free(b.fwd);
+    hs_big_free(b.fwd, b.fwdbytes);
     hs_graph_free(g);
     return NULL;
 }
@@ -259,23 +269,22 @@ const uint64_t *hs_graph_retained(hs_graph *g, uint64_t (*size)(void *, uint32_t
 {
     if (g->retained)
         return g->retained;
-    size_t ib = 0, sb = 0, rb = 0, nb = 0;
+    size_t ib = 0, rb = 0, nb = 0;
     uint32_t *idom = hs_big_alloc((size_t)g->n * sizeof(uint32_t), &ib);
-    uint64_t *sizes = hs_big_alloc((size_t)g->n * sizeof(uint64_t), &sb);
-    uint64_t *ret = hs_big_alloc((size_t)g->n * sizeof(uint64_t), &rb);
+    uint64_t *ret = hs_big_alloc((size_t)g->n * sizeof(uint64_t), &rb); /* own sizes first */
     uint32_t *roots = hs_big_alloc((g->nroots + 1) * sizeof(uint32_t), &nb);
     hs_csr csr = {g->n, g->fwd_off, g->fwd};
-    int ok = idom && sizes && ret && roots;
+    int ok = idom && ret && roots;
     if (ok) {
-        for (uint32_t v = 0; v < g->n; v++)
-            sizes[v] = size(ctx, v);
         size_t nr = 0;
         for (size_t i = 0; i < g->nroots; i++)
             if (g->roots[i].kind != ROOT_IGNORED)
                 roots[nr++] = g->roots[i].node;
-        ok = hs_dominators(&csr, roots, nr, idom) == 0 && hs_retained_sizes(&csr, idom, sizes, ret) == 0;
+        ok = hs_dominators(&csr, roots, nr, idom) == 0;
+        for (uint32_t v = 0; ok && v < g->n; v++)
+            ret[v] = size(ctx, v);
+        ok = ok && hs_retained_sizes(&csr, idom, ret, ret) == 0;
     }
-    hs_big_free(sizes, sb);
     hs_big_free(roots, nb);
     if (!ok) {
         hs_big_free(idom, ib);
