@@ -287,3 +287,28 @@ def test_muppy_print_summary_retained():
     muppy.print_summary(file=buf)
     assert "retained" not in buf.getvalue() and len(buf.getvalue().splitlines()[0].split("|")) == 3
     del REG["muppy"]
+
+
+def test_top_retainers_paths_through_hostile_objects():
+    class Hostile:
+        def __repr__(self):
+            raise RuntimeError("no repr")
+
+        def __eq__(self, other):
+            raise RuntimeError("no eq")
+
+        def __hash__(self):
+            return 7
+
+        def __getattr__(self, name):
+            raise RuntimeError("no attributes")
+
+    key = Hostile()
+    REG["hostile"] = {key: [bytearray(25_000_000)]}
+    snap = heapscope.snapshot(graph=True)
+    tops = snap.top_retainers(6, paths=True)
+    lst = next(t for t in tops if t.address == id(REG["hostile"][key]))
+    text = str(lst.path)
+    assert text.startswith("sys.modules[%r].REG" % __name__) and "repr() raised RuntimeError" in text
+    assert text.endswith("-> list")
+    del REG["hostile"]
