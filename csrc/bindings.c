@@ -4,6 +4,7 @@
  * test entry point.  No logic lives here.
  */
 #include "walk.h"
+#include "valuestack.h"
 #include "summary.h"
 #include "objects.h"
 #include "labels.h"
@@ -177,6 +178,11 @@ static PyObject *py_dominators(PyObject *Py_UNUSED(m), PyObject *args)
     return hs_dominators_py(args);
 }
 
+static PyObject *py_frame_stack(PyObject *Py_UNUSED(m), PyObject *frame)
+{
+    return hs_frame_stack_py(frame);
+}
+
 static PyMethodDef core_methods[] = {
     {"summarize_heap", (PyCFunction)(void (*)(void))py_summarize_heap, METH_FASTCALL | METH_KEYWORDS,
      "summarize_heap(detail=False) -> Summary of every live object, from one C heap walk."},
@@ -207,6 +213,9 @@ static PyMethodDef core_methods[] = {
      "freeze_aside(): hold the program's frozen objects aside (find_leaks, before gc.freeze)."},
     {"freeze_restore", py_freeze_restore, METH_NOARGS,
      "freeze_restore(): put them back into the permanent generation (after gc.unfreeze)."},
+    {"_frame_stack", py_frame_stack, METH_O,
+     "_frame_stack(frame) -> (items, operands): the live evaluation stack of a running frame as heapscope "
+     "reads it (3.9/3.10), None elsewhere or when unknown; for tests only."},
     {"_dominators", py_dominators, METH_VARARGS,
      "_dominators(n, edges, roots, sizes) -> (idom, retained), for tests and benchmarks only.\n"
      "Nodes 0..n-1, edges a list of (u, v) tuples, roots a list of nodes joined to a virtual\n"

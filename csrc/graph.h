@@ -18,6 +18,9 @@ typedef struct {
     uint32_t node;
     int kind;               /* enum hs_root_kind                               */
     int thread;             /* frame roots: thread number                      */
+    int on_stack;           /* frame roots: on its evaluation stack (3.9/3.10) */
+    uint32_t also_outside;  /* frame roots: index + 1 of the outside root of the
+                               same node (not in root_of), when it has one    */
     Py_ssize_t refs;        /* outside roots: references from outside the heap */
     PyObject *name, *code;  /* module name / local name, frame code (strong)   */
     PyObject *label;        /* made by hs_graph_labels                         */
@@ -53,6 +56,9 @@ const uint64_t *hs_graph_retained(hs_graph *g, uint64_t (*size)(void *, uint32_t
  * hs_graph_retained.  0, or -1 on OOM. */
 int hs_graph_group_retained(hs_graph *g, uint32_t (*group)(void *, uint32_t), void *ctx, size_t ngroups,
                             uint64_t *out);
+/* Name of forward edge e (an index into g->fwd) as UTF-8 (['key'], .attr,
+ * [3], __self__, ...), or NULL when the graph was taken without names. */
+const char *hs_graph_edge_name(const hs_graph *g, size_t e);
 /* Bytes the graph holds. */
 size_t hs_graph_nbytes(const hs_graph *g);
 void hs_graph_free(hs_graph *g);
