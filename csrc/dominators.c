@@ -5,7 +5,8 @@
  *   1. dominators        Semi-NCA (Georgiadis et al.): iterative DFS, predecessors in
  *                        preorder numbers by counting sort, semidominators by eval with
  *                        iterative path compression, idoms as nearest common ancestors
- *   2. retained sizes    sizes summed up the dominator tree, leaves first
+ *   2. retained sizes    sizes summed up the dominator tree, leaves first; per group
+ *                        (label) of nodes, the union of their dominator subtrees
  *   3. test entry point  Python lists -> CSR for _core._dominators (tests only)
  *
  * Sections 1 and 2 touch no Python object and never recurse.
@@ -241,6 +242,73 @@ int hs_retained_sizes(const hs_csr *g, const uint32_t *idom, const uint64_t *siz
     }
     hs_big_free(a.p, a.cap);
     return 0;
+}
+
+/* Per group: the dominator tree is walked in preorder from its roots (children
+ * found by a counting sort of idom), keeping for every group how many nodes of
+ * it are on the current tree path; a node adds its retained size to its group
+ * only when none of its proper ancestors is in the group, so nested objects of
+ * one group are counted once, through the outermost. */
+int hs_group_retained(uint32_t n, const uint32_t *idom, const uint64_t *retained,
+                      uint32_t (*group)(void *, uint32_t), void *ctx, size_t ngroups, uint64_t *out)
+{
+    memset(out, 0, ngroups * sizeof *out);
+    enum { OFF, KIDS, STACK, GRP, OPEN, NARR };
+    hs_bigarr arr[NARR] = {{0}};
+    /* off[d] .. off[d+1]: children of d; slot n holds the tree roots (virtual root's children) */
+    uint32_t *off = big(&arr[OFF], ((size_t)n + 2) * sizeof(uint32_t));
+    uint32_t *kids = big(&arr[KIDS], ((size_t)n + 1) * sizeof(uint32_t));
+    uint32_t *stack = big(&arr[STACK], ((size_t)n + 1) * sizeof(uint32_t)); /* node, top bit: leaving */
+    uint32_t *grp = big(&arr[GRP], ((size_t)n + 1) * sizeof(uint32_t));
+    uint32_t *open = big(&arr[OPEN], (ngroups + 1) * sizeof(uint32_t));
+    int rc = -1;
+    if (!off || !kids || !stack || !grp || !open || n >= 0x80000000u)
+        goto done;
+    for (uint32_t v = 0; v < n; v++) {
+        uint32_t d = idom[v];
+        if (d == HS_DOM_UNREACHABLE)
+            continue;
+        off[d < n ? d : n]++;
+        uint32_t k = group(ctx, v);
+        grp[v] = k < ngroups ? k : HS_NO_GROUP;
+    }
+    uint32_t sum = 0;
+    for (uint32_t d = 0; d <= n; d++)
+        off[d] = sum += off[d];
+    off[n + 1] = sum;
+    for (uint32_t v = n; v-- > 0;) {
+        uint32_t d = idom[v];
+        if (d != HS_DOM_UNREACHABLE)
+            kids[--off[d < n ? d : n]] = v;
+    }
+    /* Every node is pushed once (entering) and replaced by its leave marker,
+     * so the stack never holds more than n entries plus the pending ones,
+     * which are distinct nodes: n in all. */
+    size_t top = 0;
+    for (uint32_t e = off[n + 1]; e-- > off[n];)
+        stack[top++] = kids[e];
+    while (top) {
+        uint32_t x = stack[--top];
+        if (x & 0x80000000u) { /* leaving */
+            uint32_t k = grp[x & 0x7FFFFFFFu];
+            if (k != HS_NO_GROUP)
+                open[k]--;
+            continue;
+        }
+        uint32_t k = grp[x];
+        if (k != HS_NO_GROUP) {
+            if (!open[k]++)
+                out[k] += retained[x];
+            stack[top++] = x | 0x80000000u;
+        }
+        for (uint32_t e = off[x + 1]; e-- > off[x];)
+            stack[top++] = kids[e];
+    }
+    rc = 0;
+done:
+    for (int a = 0; a < NARR; a++)
+        hs_big_free(arr[a].p, arr[a].cap);
+    return rc;
 }
 
 /* ---- 3. test entry point -------------------------------------------------- */

@@ -22,8 +22,17 @@ typedef struct { uint32_t n; const uint32_t *off; const uint32_t *succ; } hs_csr
  * Returns 0, or -1 on out-of-memory. Iterative (never recursive: graphs can be a million deep). */
 int hs_dominators(const hs_csr *g, const uint32_t *roots, size_t nroots, uint32_t *idom);
 /* Retained size of every node: its own size plus the retained sizes of the nodes it immediately
- * dominates (0 for unreachable nodes). size[] and retained[] hold n entries. 0 or -1 on OOM. */
+ * dominates (0 for unreachable nodes). size[] and retained[] hold n entries and may be the same
+ * array (sizes in, retained sizes out). 0 or -1 on OOM. */
 int hs_retained_sizes(const hs_csr *g, const uint32_t *idom, const uint64_t *size, uint64_t *retained);
+/* Retained size of every group of nodes (group(ctx, v) < ngroups; HS_NO_GROUP: none): the size of
+ * the union of the dominator subtrees of its nodes, i.e. the sum of retained[v] over the nodes v of
+ * the group that no other node of the same group dominates.  One iterative preorder walk of the
+ * dominator tree with a count per group of the open ancestors in it; O(n + ngroups).
+ * out[] holds ngroups entries (zeroed here).  0, or -1 on OOM. */
+#define HS_NO_GROUP 0xFFFFFFFFu
+int hs_group_retained(uint32_t n, const uint32_t *idom, const uint64_t *retained,
+                      uint32_t (*group)(void *, uint32_t), void *ctx, size_t ngroups, uint64_t *out);
 
 /* ---- test entry point (tests/test_dominators.py, through _core._dominators) ---- */
 #include "hs_python.h"

@@ -8,11 +8,12 @@
  *   3. roots     sys.modules, running frames' locals, references from outside
  *                (reference count above the in-degree, frame references and
  *                heapscope's own temporary references)
- *   4. retained  sizes over the dominator tree (dominators.c), on demand
+ *   4. retained  sizes over the dominator tree (dominators.c), on demand; the
+ *                tree (idom) is kept for retained sizes per label
  */
 #include "graph.h"
 #include "dominators.h"
-#include "addrmap.h"
+#include "nodemap.h"
 #include "bigmem.h"
 #include "vec.h"
 #include <stdlib.h>
@@ -21,9 +22,9 @@
 /* ---- 1. edges ----------------------------------------------------------------- */
 
 typedef struct {
-    hs_addrmap index;       /* address -> node */
-    uint32_t *fwd;
-    size_t nfwd, capfwd;
+    hs_nodemap index;       /* address -> node */
+    uint32_t *fwd;          /* bigmem: grown in place, becomes g->fwd */
+    size_t nfwd, fwdbytes;
     int oom;
 } builder;
 
@@ -31,11 +32,15 @@ static void add_edge(hs_walker *w, PyObject *child)
 {
     builder *b = (builder *)w->edge_ctx;
     uint64_t v;
-    if (!hs_addrmap_get(&b->index, (uintptr_t)child, &v))
+    if (!hs_nodemap_get(&b->index, (uintptr_t)child, &v))
         return; /* not a node: heapscope's own, or a running frame */
-    if (hs_vec_grow((void **)&b->fwd, b->nfwd, &b->capfwd, sizeof(uint32_t), 1 << 20) < 0) {
-        b->oom = 1;
-        return;
+    if ((b->nfwd + 1) * sizeof(uint32_t) > b->fwdbytes) {
+        uint32_t *f = hs_big_resize(b->fwd, &b->fwdbytes, 2 * b->fwdbytes);
+        if (!f) {
+            b->oom = 1;
+            return;
+        }
+        b->fwd = f;
     }
     b->fwd[b->nfwd++] = (uint32_t)v;
 }
@@ -110,7 +115,7 @@ static void frame_local(void *ctx, const hs_holder *h, PyObject *value)
     int hidden = is_hidden(h->co);
     if (h->mine && !hidden && !f->caller) /* innermost first: this frame called heapscope */
         f->caller = h->frame;
-    if (!hs_addrmap_get(&f->b->index, (uintptr_t)value, &v))
+    if (!hs_nodemap_get(&f->b->index, (uintptr_t)value, &v))
         return;
     f->refs[v]++;
     /* The operands of the caller's call into heapscope (its argument, mostly)
@@ -139,11 +144,11 @@ static void own_refs(hs_accum *a, builder *b, int32_t *refs)
     for (size_t i = 0; i < a->nrows; i++) {
         PyObject *keys[3] = {(PyObject *)a->rows[i].type, a->rows[i].extra, a->rows[i].extra2};
         for (int k = 0; k < 3; k++)
-            if (keys[k] && hs_addrmap_get(&b->index, (uintptr_t)keys[k], &v))
+            if (keys[k] && hs_nodemap_get(&b->index, (uintptr_t)keys[k], &v))
                 refs[v]++;
     }
     for (size_t i = 0; i < a->ndef; i++)
-        if (hs_addrmap_get(&b->index, (uintptr_t)a->def[i].op, &v))
+        if (hs_nodemap_get(&b->index, (uintptr_t)a->def[i].op, &v))
             refs[v]++;
 }
 
@@ -158,11 +163,10 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
     memset(&b, 0, sizeof(b));
     int32_t *refs = NULL;
     size_t refs_bytes = 0;
-    if (!g || hs_addrmap_reserve(&b.index, n) < 0)
+    if (!g || hs_nodemap_build(&b.index, addrs, stride, n) < 0 ||
+        !(b.fwd = hs_big_alloc(2 * n * sizeof(uint32_t) + 4096, &b.fwdbytes)))
         goto oom;
     g->n = (uint32_t)n;
-    for (size_t i = 0; i < n; i++)
-        hs_addrmap_put(&b.index, addrs[i * stride], i); /* reserved: cannot fail */
     if (!(g->fwd_off = big_u32(n + 1, &g->bytes[0])))
         goto oom;
     for (size_t i = 0; i < n && !b.oom; i++) {
@@ -177,25 +181,18 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
         goto oom;
     g->fwd_off[n] = (uint32_t)b.nfwd;
     g->nedges = b.nfwd;
-    if (!(g->fwd = big_u32(b.nfwd + 1, &g->bytes[1])))
-        goto oom;
-    memcpy(g->fwd, b.fwd, b.nfwd * sizeof(uint32_t));
-    free(b.fwd);
+    uint32_t *shrunk = hs_big_resize(b.fwd, &b.fwdbytes, (b.nfwd + 1) * sizeof(uint32_t));
+    g->fwd = shrunk ? shrunk : b.fwd;
+    g->bytes[1] = b.fwdbytes;
     b.fwd = NULL;
 
-    /* ---- 2. reverse ---- */
-    if (!(g->rev_off = big_u32(n + 1, &g->bytes[2])) || !(g->rev = big_u32(g->nedges + 1, &g->bytes[3])))
+    /* ---- 2. reverse: offsets (in-degrees) now, the edges once the roots are known ---- */
+    if (!(g->rev_off = big_u32(n + 1, &g->bytes[2])))
         goto oom;
     for (size_t e = 0; e < g->nedges; e++)
         g->rev_off[g->fwd[e] + 1]++;
     for (size_t v = 0; v < n; v++)
         g->rev_off[v + 1] += g->rev_off[v];
-    for (size_t u = 0; u < n; u++)
-        for (uint32_t e = g->fwd_off[u]; e < g->fwd_off[u + 1]; e++)
-            g->rev[g->rev_off[g->fwd[e]]++] = (uint32_t)u;
-    for (size_t v = n; v > 0; v--) /* the fill moved each offset to the next one's start */
-        g->rev_off[v] = g->rev_off[v - 1];
-    g->rev_off[0] = 0;
 
     /* ---- 3. roots ---- */
     if (!(g->root_of = big_u32(n, &g->bytes[4])) || !(refs = hs_big_alloc(n * sizeof(int32_t), &refs_bytes)))
@@ -205,7 +202,7 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
     PyObject *name, *mod;
     while (modules && PyDict_Check(modules) && PyDict_Next(modules, &pos, &name, &mod)) {
         uint64_t v;
-        if (!hs_addrmap_get(&b.index, (uintptr_t)mod, &v) || g->root_of[v])
+        if (!hs_nodemap_get(&b.index, (uintptr_t)mod, &v) || g->root_of[v])
             continue;
         if (add_root(g, (uint32_t)v, ROOT_MODULE) < 0)
             goto oom;
@@ -234,14 +231,26 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
             g->roots[held - 1].also_outside = (uint32_t)g->nroots;
     }
     hs_big_free(refs, refs_bytes);
-    hs_addrmap_free(&b.index);
+    refs = NULL;
+    refs_bytes = 0;
+    hs_nodemap_free(&b.index); /* before the reverse edges: lower peak memory */
+
+    /* ---- 2 (end). reverse edges ---- */
+    if (!(g->rev = big_u32(g->nedges + 1, &g->bytes[3])))
+        goto oom;
+    for (size_t u = 0; u < n; u++)
+        for (uint32_t e = g->fwd_off[u]; e < g->fwd_off[u + 1]; e++)
+            g->rev[g->rev_off[g->fwd[e]]++] = (uint32_t)u;
+    for (size_t v = n; v > 0; v--) /* the fill moved each offset to the next one's start */
+        g->rev_off[v] = g->rev_off[v - 1];
+    g->rev_off[0] = 0;
     return g;
 oom:
     PyErr_NoMemory();
 fail:
     hs_big_free(refs, refs_bytes);
-    hs_addrmap_free(&b.index);
-    free(b.fwd);
+    hs_nodemap_free(&b.index);
+    hs_big_free(b.fwd, b.fwdbytes);
     hs_graph_free(g);
     return NULL;
 }
@@ -286,32 +295,41 @@ const uint64_t *hs_graph_retained(hs_graph *g, uint64_t (*size)(void *, uint32_t
 {
     if (g->retained)
         return g->retained;
-    size_t ib = 0, sb = 0, rb = 0, nb = 0;
+    size_t ib = 0, rb = 0, nb = 0;
     uint32_t *idom = hs_big_alloc((size_t)g->n * sizeof(uint32_t), &ib);
-    uint64_t *sizes = hs_big_alloc((size_t)g->n * sizeof(uint64_t), &sb);
-    uint64_t *ret = hs_big_alloc((size_t)g->n * sizeof(uint64_t), &rb);
+    uint64_t *ret = hs_big_alloc((size_t)g->n * sizeof(uint64_t), &rb); /* own sizes first */
     uint32_t *roots = hs_big_alloc((g->nroots + 1) * sizeof(uint32_t), &nb);
     hs_csr csr = {g->n, g->fwd_off, g->fwd};
-    int ok = idom && sizes && ret && roots;
+    int ok = idom && ret && roots;
     if (ok) {
-        for (uint32_t v = 0; v < g->n; v++)
-            sizes[v] = size(ctx, v);
         size_t nr = 0;
         for (size_t i = 0; i < g->nroots; i++)
             if (g->roots[i].kind != ROOT_IGNORED)
                 roots[nr++] = g->roots[i].node;
-        ok = hs_dominators(&csr, roots, nr, idom) == 0 && hs_retained_sizes(&csr, idom, sizes, ret) == 0;
+        ok = hs_dominators(&csr, roots, nr, idom) == 0;
+        for (uint32_t v = 0; ok && v < g->n; v++)
+            ret[v] = size(ctx, v);
+        ok = ok && hs_retained_sizes(&csr, idom, ret, ret) == 0;
     }
-    hs_big_free(idom, ib);
-    hs_big_free(sizes, sb);
     hs_big_free(roots, nb);
     if (!ok) {
+        hs_big_free(idom, ib);
         hs_big_free(ret, rb);
         return NULL;
     }
     g->retained = ret;
     g->bytes[5] = rb;
+    g->idom = idom;
+    g->bytes[6] = ib;
     return ret;
+}
+
+int hs_graph_group_retained(hs_graph *g, uint32_t (*group)(void *, uint32_t), void *ctx, size_t ngroups,
+                            uint64_t *out)
+{
+    if (!g->retained || !g->idom)
+        return -1;
+    return hs_group_retained(g->n, g->idom, g->retained, group, ctx, ngroups, out);
 }
 
 /* replaced by edges.c at merge */
@@ -325,7 +343,7 @@ const char *hs_graph_edge_name(const hs_graph *g, size_t e)
 size_t hs_graph_nbytes(const hs_graph *g)
 {
     size_t b = sizeof(*g) + g->caproots * sizeof(hs_root);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         b += g->bytes[i];
     return b;
 }
@@ -340,6 +358,7 @@ void hs_graph_free(hs_graph *g)
     hs_big_free(g->rev, g->bytes[3]);
     hs_big_free(g->root_of, g->bytes[4]);
     hs_big_free(g->retained, g->bytes[5]);
+    hs_big_free(g->idom, g->bytes[6]);
     for (size_t i = 0; i < g->nroots; i++) {
         Py_XDECREF(g->roots[i].name);
         Py_XDECREF(g->roots[i].code);

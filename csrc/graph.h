@@ -36,7 +36,8 @@ typedef struct hs_graph {
     hs_root *roots;
     size_t nroots, caproots;
     uint64_t *retained;      /* retained size of every node, once asked for      */
-    size_t bytes[6];         /* sizes of the arrays above (bigmem)               */
+    uint32_t *idom;          /* immediate dominators (dominators.h), with it     */
+    size_t bytes[7];         /* sizes of the arrays above (bigmem)               */
 } hs_graph;
 
 /* Build the graph of a walk that just ended (collector paused, no Python code
@@ -50,6 +51,11 @@ int hs_graph_hide_frames(PyObject *code);
 /* Retained sizes (dominator tree from a virtual root joined to every root);
  * size(ctx, node) gives a node's own size.  Computed once; NULL on OOM. */
 const uint64_t *hs_graph_retained(hs_graph *g, uint64_t (*size)(void *, uint32_t), void *ctx);
+/* Per group of nodes (group(ctx, v) < ngroups, else none): the bytes its nodes
+ * retain together (union of their dominator subtrees) into out[ngroups], after
+ * hs_graph_retained.  0, or -1 on OOM. */
+int hs_graph_group_retained(hs_graph *g, uint32_t (*group)(void *, uint32_t), void *ctx, size_t ngroups,
+                            uint64_t *out);
 /* Name of forward edge e (an index into g->fwd) as UTF-8 (['key'], .attr,
  * [3], __self__, ...), or NULL when the graph was taken without names. */
 const char *hs_graph_edge_name(const hs_graph *g, size_t e);

@@ -12,7 +12,8 @@
  *               instance __dict__ is never materialized
  *   3. entry point   one fresh walk and graph for all the objects asked about
  *   4. stored graph  paths over a graph snapshot, followed forward from live
- *                    roots so that no recorded address is ever dereferenced
+ *                    roots so that no recorded address is ever dereferenced;
+ *                    by object (why_alive) or by node (top_retainers)
  */
 #include "paths.h"
 #include "snapshot.h"
@@ -135,7 +136,8 @@ typedef struct {
     int max_paths;
     Py_ssize_t ntargets;
     PyObject *seq;      /* the caller's sequence: not a retainer */
-    PyObject **targets; /* borrowed from it */
+    PyObject **targets; /* borrowed from it; NULL: targets by address and type */
+    const uintptr_t *want_addr, *want_type; /* targets known only by address and type */
     uint32_t *node;     /* per target: its node, or UNSEEN */
     chains *found;      /* per target */
     PyObject **objs;    /* per target: a list of lists of objects, root first (strong) */
@@ -159,7 +161,15 @@ static int search(void *ctx, const uintptr_t *addrs, size_t stride, hs_graph *g)
     if (ignore != UNSEEN && g->root_of[ignore]) /* held by this call: not a root */
         g->roots[g->root_of[ignore] - 1].kind = ROOT_IGNORED;
     for (Py_ssize_t k = 0; rc == 0 && k < c->ntargets; k++) {
-        uint32_t t = c->node[k] = find_node(addrs, stride, g->n, c->targets[k]);
+        uint32_t t;
+        if (c->targets) {
+            t = find_node(addrs, stride, g->n, c->targets[k]);
+        } else { /* an object of this walk at the address (valid now), of the same type */
+            t = find_node(addrs, stride, g->n, (PyObject *)c->want_addr[k]);
+            if (t != UNSEEN && (uintptr_t)Py_TYPE((PyObject *)addrs[(size_t)t * stride]) != c->want_type[k])
+                t = UNSEEN;
+        }
+        c->node[k] = t;
         if (t == UNSEEN) /* not on the heap: heapscope's own, or a running frame */
             continue;
         chains *cs = &c->found[k];
@@ -436,5 +446,120 @@ PyObject *hs_snapshot_why_alive(PyObject *snap, PyObject *obj, int max_paths)
     out = PyList_GET_ITEM(fresh, 0);
     Py_INCREF(out);
     Py_DECREF(fresh);
+    return out;
+}
+
+/* Paths of nodes of a graph snapshot, known by node only (top_retainers): the
+ * stored chains followed forward from live module roots; the nodes whose
+ * chains cannot be followed (frame or outside roots, or a heap that moved on)
+ * are looked for again, all in one fresh walk, as the live object at the
+ * recorded address with the recorded type. */
+PyObject *hs_snapshot_node_paths(PyObject *snap, const uint32_t *nodes, const uintptr_t *types, size_t count,
+                                 int max_paths)
+{
+    hs_graph *g = hs_snapshot_graph(snap);
+    size_t stride;
+    const uintptr_t *addrs = hs_snapshot_addrs(snap, &stride);
+    if (!g || !addrs) {
+        PyErr_SetString(PyExc_ValueError, "this snapshot has no graph: take it with heapscope.snapshot(graph=True)");
+        return NULL;
+    }
+    max_paths = max_paths < 1 ? 1 : max_paths > MAX_PATHS ? MAX_PATHS : max_paths;
+    PyObject *out = PyList_New((Py_ssize_t)count), *fresh = NULL;
+    size_t pb = 0, qb = 0, npending = 0;
+    uint32_t *parent = hs_big_alloc((size_t)g->n * sizeof(uint32_t), &pb);
+    uint32_t *queue = hs_big_alloc((size_t)g->n * sizeof(uint32_t), &qb);
+    size_t *pending = malloc((count + 1) * sizeof(size_t));
+    uintptr_t *want = malloc((count + 1) * 2 * sizeof(uintptr_t));
+    why_ctx c;
+    memset(&c, 0, sizeof(c));
+    if (!out || !parent || !queue || !pending || !want) {
+        if (out)
+            PyErr_NoMemory();
+        Py_CLEAR(out);
+        goto done;
+    }
+    hs_walker w;
+    memset(&w, 0, sizeof(w));
+    for (size_t k = 0; k < count; k++) {
+        chains cs = {.n = 0};
+        PyObject *lists = PyList_New(0), *p = NULL;
+        int stale = !lists || nodes[k] >= g->n || search_graph(g, nodes[k], UNSEEN, max_paths, &cs, parent, queue) < 0;
+        int was = hs_gc_pause();
+        for (int i = 0; !stale && i < cs.n; i++) {
+            PyObject *l = follow(&w, &cs.c[i], g, addrs, stride);
+            if (!l || PyList_Append(lists, l) < 0)
+                stale = 1;
+            Py_XDECREF(l);
+        }
+        hs_gc_resume(was);
+        if (!stale && cs.n)
+            p = target_paths(&cs, lists, g);
+        chains_free(&cs);
+        Py_XDECREF(lists);
+        PyErr_Clear();
+        if (!p) { /* a fresh walk will answer */
+            p = Py_None;
+            Py_INCREF(p);
+            if (nodes[k] < g->n)
+                pending[npending++] = k;
+        }
+        PyList_SET_ITEM(out, (Py_ssize_t)k, p);
+    }
+    hs_walk_release(&w);
+    hs_big_free(parent, pb);
+    hs_big_free(queue, qb);
+    parent = queue = NULL;
+    if (!npending)
+        goto done;
+
+    c.max_paths = max_paths;
+    c.seq = out; /* holds what is found so far: not a retainer */
+    c.ntargets = (Py_ssize_t)npending;
+    c.want_addr = want;
+    c.want_type = want + npending;
+    for (size_t i = 0; i < npending; i++) {
+        want[i] = addrs[(size_t)nodes[pending[i]] * stride];
+        want[npending + i] = types[pending[i]];
+    }
+    c.found = calloc(npending + 1, sizeof(chains));
+    c.objs = calloc(npending + 1, sizeof(PyObject *));
+    c.node = malloc((npending + 1) * sizeof(uint32_t));
+    if (!c.found || !c.objs || !c.node) {
+        PyErr_NoMemory();
+        Py_CLEAR(out);
+        goto done;
+    }
+    for (size_t i = 0; i < npending; i++)
+        c.node[i] = UNSEEN;
+    fresh = hs_snapshot_take(0, 1, search, &c);
+    hs_graph *g2 = fresh ? hs_snapshot_graph(fresh) : NULL;
+    if (!g2) {
+        Py_CLEAR(out);
+        goto done;
+    }
+    for (size_t i = 0; i < npending; i++) {
+        if (c.node[i] == UNSEEN)
+            continue; /* gone: no path */
+        PyObject *p = target_paths(&c.found[i], c.objs[i], g2);
+        if (!p) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SetItem(out, (Py_ssize_t)pending[i], p);
+    }
+done:
+    for (size_t i = 0; c.found && i < (size_t)c.ntargets; i++) {
+        chains_free(&c.found[i]);
+        Py_XDECREF(c.objs[i]);
+    }
+    free(c.found);
+    free(c.objs);
+    free(c.node);
+    Py_XDECREF(fresh);
+    hs_big_free(parent, pb);
+    hs_big_free(queue, qb);
+    free(pending);
+    free(want);
     return out;
 }

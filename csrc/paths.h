@@ -20,5 +20,11 @@ PyObject *hs_snapshot_why_alive(PyObject *snap, PyObject *obj, int max_paths);
  * name), ("index", i) or ("item", text); ("item", "") when not found.  Both
  * must be live objects the caller holds.  why_alive's steps and DOT edges. */
 PyObject *hs_edge(PyObject *parent, PyObject *child);
+/* Paths of nodes[0..count-1] of a graph snapshot, whose objects had types
+ * types[k] (addresses, compared only): per node a list as above (at most
+ * max_paths), or None when the object is no longer alive.  Stored chains are
+ * followed from live roots; the rest are found again by one fresh walk. */
+PyObject *hs_snapshot_node_paths(PyObject *snap, const uint32_t *nodes, const uintptr_t *types, size_t count,
+                                 int max_paths);
 
 #endif

@@ -14,6 +14,7 @@
 #include "addrmap.h"
 #include "bigmem.h"
 #include "graph.h"
+#include "dominators.h"
 #include "paths.h"
 #include "export.h"
 #include "identity.h"
@@ -234,6 +235,7 @@ static Py_ssize_t snapshot_len(SnapshotObject *s) { return (Py_ssize_t)s->n; }
 typedef struct {
     uint32_t label;
     Py_ssize_t count, size;
+    uint64_t retained;
 } agg_t;
 
 static int agg_cmp(const void *x, const void *y)
@@ -246,10 +248,9 @@ static int agg_cmp(const void *x, const void *y)
     return a->label < b->label ? -1 : a->label > b->label;
 }
 
-/* Sorted aggregates (largest size first) of `counts`/`sizes` per label index,
- * as [label, count, size] lists; at most limit rows (limit < 0: all). */
-PyObject *hs_agg_rows(PyObject **labels, size_t nlabels, const Py_ssize_t *counts, const Py_ssize_t *sizes,
-                          Py_ssize_t limit)
+/* hs_agg_rows, with a fourth column of retained sizes when retained is not NULL. */
+static PyObject *agg_rows(PyObject **labels, size_t nlabels, const Py_ssize_t *counts, const Py_ssize_t *sizes,
+                          const uint64_t *retained, Py_ssize_t limit)
 {
     agg_t *v = malloc((nlabels ? nlabels : 1) * sizeof(*v));
     if (!v)
@@ -260,6 +261,7 @@ PyObject *hs_agg_rows(PyObject **labels, size_t nlabels, const Py_ssize_t *count
             v[n].label = (uint32_t)i;
             v[n].count = counts[i];
             v[n].size = sizes[i];
+            v[n].retained = retained ? retained[i] : 0;
             n++;
         }
     qsort(v, n, sizeof(*v), agg_cmp);
@@ -267,7 +269,9 @@ PyObject *hs_agg_rows(PyObject **labels, size_t nlabels, const Py_ssize_t *count
         n = (size_t)limit;
     PyObject *out = PyList_New((Py_ssize_t)n);
     for (size_t i = 0; out && i < n; i++) {
-        PyObject *row = Py_BuildValue("[Onn]", labels[v[i].label], v[i].count, v[i].size);
+        PyObject *row = retained ? Py_BuildValue("[OnnK]", labels[v[i].label], v[i].count, v[i].size,
+                                                 (unsigned long long)v[i].retained)
+                                 : Py_BuildValue("[Onn]", labels[v[i].label], v[i].count, v[i].size);
         if (!row) {
             Py_CLEAR(out);
             break;
@@ -276,6 +280,14 @@ PyObject *hs_agg_rows(PyObject **labels, size_t nlabels, const Py_ssize_t *count
     }
     free(v);
     return out;
+}
+
+/* Sorted aggregates (largest size first) of `counts`/`sizes` per label index,
+ * as [label, count, size] lists; at most limit rows (limit < 0: all). */
+PyObject *hs_agg_rows(PyObject **labels, size_t nlabels, const Py_ssize_t *counts, const Py_ssize_t *sizes,
+                      Py_ssize_t limit)
+{
+    return agg_rows(labels, nlabels, counts, sizes, NULL, limit);
 }
 
 /* Per-label totals of a snapshot (detail: detailed labels). */
@@ -316,20 +328,64 @@ int hs_parse_limit(PyObject *o, Py_ssize_t *limit)
     return 0;
 }
 
-static PyObject *snapshot_summary(SnapshotObject *s, PyObject *args, PyObject *kw)
+static const uint64_t *retained_of(SnapshotObject *s);
+
+typedef struct {
+    SnapshotObject *s;
+    int detail;
+} group_ctx;
+
+static uint32_t node_label(void *ctx, uint32_t v)
 {
-    static char *kwlist[] = {"limit", "detail", NULL};
-    PyObject *lim = Py_None;
-    int detail = 0;
-    Py_ssize_t limit;
-    Py_ssize_t *counts, *sizes;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Op:summary", kwlist, &lim, &detail) ||
-        hs_parse_limit(lim, &limit) < 0 || hs_snap_totals(s, detail, &counts, &sizes) < 0)
+    group_ctx *c = (group_ctx *)ctx;
+    const srow_t *r = &c->s->rows[rec_row(&c->s->recs[v])];
+    return r->count ? (c->detail ? r->dlabel : r->label) : HS_NO_GROUP;
+}
+
+/* Bytes retained per label index (detail: detailed labels) by the label's
+ * objects together; a malloc'ed array of nlabels + 1, or NULL with an exception. */
+static uint64_t *label_retained(SnapshotObject *s, int detail)
+{
+    if (!retained_of(s))
         return NULL;
-    PyObject *out = hs_agg_rows(s->labels, s->nlabels, counts, sizes, limit);
+    uint64_t *out = calloc(s->nlabels + 1, sizeof(uint64_t));
+    group_ctx c = {s, detail};
+    if (!out || hs_graph_group_retained(s->graph, node_label, &c, s->nlabels, out) < 0) {
+        free(out);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    return out;
+}
+
+/* The summary rows, with the retained column when asked. */
+static PyObject *summary_rows(SnapshotObject *s, int detail, int retained, Py_ssize_t limit)
+{
+    Py_ssize_t *counts, *sizes;
+    uint64_t *ret = NULL;
+    if (retained && !(ret = label_retained(s, detail)))
+        return NULL;
+    if (hs_snap_totals(s, detail, &counts, &sizes) < 0) {
+        free(ret);
+        return NULL;
+    }
+    PyObject *out = agg_rows(s->labels, s->nlabels, counts, sizes, ret, limit);
     free(counts);
     free(sizes);
+    free(ret);
     return out;
+}
+
+static PyObject *snapshot_summary(SnapshotObject *s, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"limit", "detail", "retained", NULL};
+    PyObject *lim = Py_None;
+    int detail = 0, retained = 0;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Opp:summary", kwlist, &lim, &detail, &retained) ||
+        hs_parse_limit(lim, &limit) < 0)
+        return NULL;
+    return summary_rows(s, detail, retained, limit);
 }
 
 /* heapscope.summary.print_(rows, limit=limit, file=file): the Pympler table. */
@@ -356,17 +412,12 @@ PyObject *hs_print_rows(PyObject *rows, PyObject *limit, PyObject *file)
 
 static PyObject *snapshot_print(SnapshotObject *s, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"limit", "file", "detail", NULL};
+    static char *kwlist[] = {"limit", "file", "detail", "retained", NULL};
     PyObject *limit = NULL, *file = Py_None;
-    int detail = 0;
-    Py_ssize_t *counts, *sizes;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOp:print", kwlist, &limit, &file, &detail) ||
-        hs_snap_totals(s, detail, &counts, &sizes) < 0)
+    int detail = 0, retained = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOpp:print", kwlist, &limit, &file, &detail, &retained))
         return NULL;
-    PyObject *rows = hs_agg_rows(s->labels, s->nlabels, counts, sizes, -1);
-    free(counts);
-    free(sizes);
-    return hs_print_rows(rows, limit, file);
+    return hs_print_rows(summary_rows(s, detail, retained, -1), limit, file);
 }
 
 static PyObject *snapshot_total_size(SnapshotObject *s, void *Py_UNUSED(c))
@@ -464,12 +515,15 @@ static int top_cmp(const void *x, const void *y)
     return a->retained != b->retained ? (a->retained > b->retained ? -1 : 1) : (a->node > b->node) - (a->node < b->node);
 }
 
-/* [(label, detailed label, retained size, own size, address)] of the n largest retainers. */
+/* [(label, detailed label, retained size, own size, address)] of the n largest
+ * retainers; with paths, heapscope.paths._retainers of the same tuples with a
+ * sixth item, each object's raw paths (at most `paths` of them; None: gone). */
 static PyObject *snapshot_top_retainers(SnapshotObject *s, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"n", NULL};
+    static char *kwlist[] = {"n", "paths", NULL};
     Py_ssize_t n = 10;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|n:top_retainers", kwlist, &n))
+    int paths = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ni:top_retainers", kwlist, &n, &paths))
         return NULL;
     const uint64_t *r = retained_of(s);
     if (!r)
@@ -478,8 +532,13 @@ static PyObject *snapshot_top_retainers(SnapshotObject *s, PyObject *args, PyObj
         n = 0;
     size_t m = (size_t)n < s->n ? (size_t)n : s->n, used = 0;
     top_t *best = malloc((m + 1) * sizeof(top_t));
-    if (!best)
-        return PyErr_NoMemory();
+    uint32_t *nodes = paths ? malloc((m + 1) * sizeof(uint32_t)) : NULL;
+    uintptr_t *types = paths ? malloc((m + 1) * sizeof(uintptr_t)) : NULL;
+    PyObject *raw = NULL, *out = NULL;
+    if (!best || (paths && (!nodes || !types))) {
+        PyErr_NoMemory();
+        goto done;
+    }
     for (size_t i = 0; i < s->n && m; i++) { /* keep the m largest, smallest last */
         if (used == m && r[i] <= best[m - 1].retained)
             continue;
@@ -492,18 +551,40 @@ static PyObject *snapshot_top_retainers(SnapshotObject *s, PyObject *args, PyObj
         best[j].node = (uint32_t)i;
     }
     qsort(best, used, sizeof(top_t), top_cmp);
-    PyObject *out = PyList_New((Py_ssize_t)used);
+    if (paths) {
+        for (size_t k = 0; k < used; k++) {
+            nodes[k] = best[k].node;
+            types[k] = s->rows[rec_row(&s->recs[best[k].node])].type;
+        }
+        if (!(raw = hs_snapshot_node_paths((PyObject *)s, nodes, types, used, paths)))
+            goto done;
+    }
+    out = PyList_New((Py_ssize_t)used);
     for (size_t k = 0; out && k < used; k++) {
         const rec_t *rec = &s->recs[best[k].node];
         const srow_t *row = &s->rows[rec_row(rec)];
-        PyObject *t = Py_BuildValue("(OOKnk)", s->labels[row->label], s->labels[row->dlabel],
-                                    (unsigned long long)best[k].retained, rec_size(rec), (unsigned long)rec->addr);
+        PyObject *t = raw ? Py_BuildValue("(OOKnkO)", s->labels[row->label], s->labels[row->dlabel],
+                                          (unsigned long long)best[k].retained, rec_size(rec),
+                                          (unsigned long)rec->addr, PyList_GET_ITEM(raw, (Py_ssize_t)k))
+                          : Py_BuildValue("(OOKnk)", s->labels[row->label], s->labels[row->dlabel],
+                                          (unsigned long long)best[k].retained, rec_size(rec),
+                                          (unsigned long)rec->addr);
         if (!t)
             Py_CLEAR(out);
         else
             PyList_SET_ITEM(out, (Py_ssize_t)k, t);
     }
+    if (out && raw) {
+        PyObject *mod = PyImport_ImportModule("heapscope.paths");
+        PyObject *res = mod ? PyObject_CallMethod(mod, "_retainers", "O", out) : NULL;
+        Py_XDECREF(mod);
+        Py_SETREF(out, res);
+    }
+done:
+    Py_XDECREF(raw);
     free(best);
+    free(nodes);
+    free(types);
     return out;
 }
 
@@ -523,16 +604,21 @@ static PySequenceMethods snapshot_as_sequence = {
 
 static PyMethodDef snapshot_methods[] = {
     {"summary", (PyCFunction)(void (*)(void))snapshot_summary, METH_VARARGS | METH_KEYWORDS,
-     "summary(limit=None, detail=False) -> [[label, count, size], ...], largest size first."},
+     "summary(limit=None, detail=False, retained=False) -> [[label, count, size], ...], largest size first;\n"
+     "with retained (graph snapshots), [label, count, size, retained size]: the bytes the label's objects\n"
+     "retain together (the union of their dominator subtrees)."},
     {"print", (PyCFunction)(void (*)(void))snapshot_print, METH_VARARGS | METH_KEYWORDS,
-     "print(limit=15, file=None, detail=False): the summary as Pympler's table."},
+     "print(limit=15, file=None, detail=False, retained=False): the summary as Pympler's table; with\n"
+     "retained, a fourth column 'retained size'."},
     {"why_alive", (PyCFunction)(void (*)(void))snapshot_why_alive, METH_VARARGS | METH_KEYWORDS,
      "why_alive(obj, max_paths=3) -> [(kind, root, objects, edges)] over this snapshot's graph; a fresh walk "
      "when the heap has changed along the paths."},
     {"retained_size", (PyCFunction)snapshot_retained_size, METH_O,
      "retained_size(obj) -> bytes freed with obj (its dominator subtree in this snapshot's graph)."},
     {"top_retainers", (PyCFunction)(void (*)(void))snapshot_top_retainers, METH_VARARGS | METH_KEYWORDS,
-     "top_retainers(n=10) -> [(label, detail_label, retained, size, address)], largest retained first."},
+     "top_retainers(n=10, paths=0) -> [(label, detail_label, retained, size, address)], largest retained\n"
+     "first; with paths=k (k >= 1), [heapscope.Retainer] with .label, .detail, .retained, .size, .address\n"
+     "and .path / .paths (up to k shortest heapscope.Path from roots; [] / None when none is found)."},
     {"export_devtools", (PyCFunction)hs_export_devtools, METH_O,
      "export_devtools(path): write the graph as a Chrome DevTools .heapsnapshot (Memory tab: Load)."},
     {"export_jsonl", (PyCFunction)hs_export_jsonl, METH_O,

@@ -41,7 +41,7 @@ from heapscope import _core  # noqa: E402
 from heapscope import summary as _summary  # noqa: E402,F401  (registers the label hooks)
 from heapscope.snapshots import Snapshot, SnapshotDiff, diff, snapshot  # noqa: E402
 from heapscope.leaks import Leak, LeakReport, find_leaks  # noqa: E402
-from heapscope.paths import Path, why_alive  # noqa: E402
+from heapscope.paths import Path, Retainer, why_alive  # noqa: E402
 from heapscope import report  # noqa: E402,F401  (heapscope.report.write_html)
 from heapscope.objgraph import (  # noqa: E402
     by_type,
@@ -76,6 +76,7 @@ __all__ = [
     "label",
     "why_alive",
     "Path",
+    "Retainer",
     "typestats",
     "most_common_types",
     "show_most_common_types",

@@ -10,7 +10,7 @@ instance ``__dict__``.  A ``Path`` keeps only its text, no objects.
 """
 from heapscope import _core
 
-__all__ = ["why_alive", "Path"]
+__all__ = ["why_alive", "Path", "Retainer"]
 
 
 def _short(obj):
@@ -113,6 +113,52 @@ def why_alive(obj, max_paths=3, snap=None):
     if snap is not None:
         return [Path(*p) for p in snap.why_alive(obj, max_paths)]
     return [Path(*p) for p in _core.why_alive((obj,), max_paths)[0]]
+
+
+class Retainer:
+    """One of ``Snapshot.top_retainers(n, paths=k)``: an object of the
+    snapshot with a large retained size, and why it is alive.
+
+    label, detail -- its label and detailed label
+    retained      -- bytes freed with it (its dominator subtree)
+    size          -- its own size (``sys.getsizeof``)
+    address       -- its address when the snapshot was taken (a number only)
+    paths         -- up to k shortest Paths from roots to it ([] when none is
+                     found, e.g. it is no longer alive)
+    path          -- the shortest of them, or None
+
+    Paths come from the snapshot's graph, checked against the live heap
+    (followed forward from live module roots); objects whose stored paths no
+    longer hold, or start at a frame or outside root, are found again by one
+    fresh walk as the live object at the same address with the same type.
+    """
+
+    __slots__ = ("label", "detail", "retained", "size", "address", "paths")
+
+    def __init__(self, label, detail, retained, size, address, raw):
+        self.label = label
+        self.detail = detail
+        self.retained = retained
+        self.size = size
+        self.address = address
+        self.paths = [Path(*p) for p in raw] if raw else []
+
+    @property
+    def path(self):
+        return self.paths[0] if self.paths else None
+
+    def __iter__(self):
+        """The tuple of ``top_retainers(n)``: (label, detail, retained, size, address)."""
+        return iter((self.label, self.detail, self.retained, self.size, self.address))
+
+    def __repr__(self):
+        return "<Retainer %s retains %d bytes (%d own) via %s>" % (
+            self.detail, self.retained, self.size, self.path if self.paths else "no path")
+
+
+def _retainers(rows):
+    """Snapshot.top_retainers(paths=k) rows (label, detail, retained, size, address, raw paths) as Retainers."""
+    return [Retainer(*row) for row in rows]
 
 
 def _paths_of(objs, max_paths=1):

@@ -84,12 +84,16 @@ def format_(rows, limit=15, sort="size", order="descending"):
     """Format rows as Pympler's table; a generator of lines.
 
     limit -- the maximum number of rows listed (None: all)
-    sort  -- 'size', 'type' or '#'
+    sort  -- 'size', 'type' or '#' ('retained' too for rows with a fourth
+             column, ``Snapshot.summary(retained=True)``'s retained sizes,
+             printed as a fourth column "retained size")
     order -- 'ascending' or 'descending'
     """
     localrows = [list(row) for row in rows]
-    if sort not in _SORTBY:
-        raise ValueError("invalid sort, should be one of" + str(_SORTBY))
+    retained = bool(localrows) and len(localrows[0]) == 4
+    sortby = _SORTBY + ["retained"] if retained else _SORTBY
+    if sort not in sortby:
+        raise ValueError("invalid sort, should be one of" + str(sortby))
     if order not in _ORDERS:
         raise ValueError("invalid order, should be one of" + str(_ORDERS))
     reverse = order == "descending"
@@ -97,12 +101,15 @@ def format_(rows, limit=15, sort="size", order="descending"):
         # Pympler sorts on _repr(label), which is 'str' for every row: a no-op.
         localrows.sort(key=lambda x: _repr(x[0]), reverse=reverse)
     else:
-        col = _SORTBY.index(sort)
+        col = sortby.index(sort)
         localrows.sort(key=lambda x: x[col], reverse=reverse)
     localrows = localrows[0:limit]
     for row in localrows:
         row[2] = _pp(row[2])
-    localrows.insert(0, ["types", "# objects", "total size"])
+        if retained:
+            row[3] = _pp(row[3])
+    header = ["types", "# objects", "total size"]
+    localrows.insert(0, header + ["retained size"] if retained else header)
     return _format_table(localrows)
 
 
