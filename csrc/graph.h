@@ -11,6 +11,7 @@
 #ifndef HS_GRAPH_H
 #define HS_GRAPH_H
 #include "accum.h"
+#include "strtab.h"
 
 enum hs_root_kind { ROOT_MODULE = 1, ROOT_FRAME, ROOT_OUTSIDE, ROOT_IGNORED /* heapscope's own argument */ };
 
@@ -33,13 +34,18 @@ typedef struct hs_graph {
     hs_root *roots;
     size_t nroots, caproots;
     uint64_t *retained;      /* retained size of every node, once asked for      */
-    size_t bytes[6];         /* sizes of the arrays above (bigmem)               */
+    uint32_t *ename;         /* names (optional): forward edge e is named         */
+    hs_strtab *names;        /*   hs_strtab_get(names, ename[e]) (edges.c)       */
+    size_t bytes[7];         /* sizes of the arrays above (bigmem)               */
 } hs_graph;
 
 /* Build the graph of a walk that just ended (collector paused, no Python code
  * run since): addrs[i * stride] is the address of node i.  NULL with an
  * exception on failure. */
 hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, size_t n);
+/* The reverse arrays from n, nedges, fwd_off and fwd (valid: offsets
+ * monotone up to nedges, successors < n); -1 on out-of-memory. */
+int hs_graph_reverse(hs_graph *g);
 /* Make the root labels (Python code may run) and drop the strong references. */
 int hs_graph_labels(hs_graph *g);
 /* Frames running this code (heapscope's own entry points) are not roots. */
@@ -47,6 +53,9 @@ int hs_graph_hide_frames(PyObject *code);
 /* Retained sizes (dominator tree from a virtual root joined to every root);
  * size(ctx, node) gives a node's own size.  Computed once; NULL on OOM. */
 const uint64_t *hs_graph_retained(hs_graph *g, uint64_t (*size)(void *, uint32_t), void *ctx);
+/* Name of forward edge e (UTF-8: ".attr", "['key']", "[3]", ...; see edges.h),
+ * or NULL when the graph has no names. */
+const char *hs_graph_edge_name(const hs_graph *g, size_t e);
 /* Bytes the graph holds. */
 size_t hs_graph_nbytes(const hs_graph *g);
 void hs_graph_free(hs_graph *g);
