@@ -17,6 +17,7 @@
 #include "graph.h"
 #include "edges.h"
 #include "bigmem.h"
+#include <stdio.h>
 #include <string.h>
 
 #define UNSEEN 0xFFFFFFFFu
@@ -409,7 +410,9 @@ PyObject *hs_snapshot_paths_at(SnapshotObject *s, uintptr_t addr, int max_paths)
             break;
         }
     if (t == UNSEEN) {
-        PyErr_Format(PyExc_ValueError, "no object at address 0x%llx in this snapshot", (unsigned long long)addr);
+        char msg[80];
+        snprintf(msg, sizeof(msg), "no object at address 0x%llx in this snapshot", (unsigned long long)addr);
+        PyErr_SetString(PyExc_ValueError, msg);
         return NULL;
     }
     chains cs = {.n = 0};

@@ -45,7 +45,15 @@ def _run_demo(args):
     return run_demo(rounds=args.rounds, tk=args.tk)
 
 
-_SUBCOMMANDS = (_add_demo,)
+from heapscope import cli_files as _files  # noqa: E402
+
+_SUBCOMMANDS = (
+    _add_demo,
+    _files.add_summary,
+    _files.add_diff,
+    _files.add_top,
+    _files.add_why,
+)
 
 
 def build_parser():
