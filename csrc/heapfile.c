@@ -457,7 +457,7 @@ static int write_file(SnapshotObject *s, FILE *f, uint32_t *rnodes, PyObject **r
     if (!rc)
         rc = put_section(&w, S_ROOT, roots, (g ? g->nroots : 0) * sizeof(froot));
     if (!rc)
-        rc = put_section(&w, S_RSTR, rstr, rstr_len);
+        rc = put_section(&w, S_RSTR, rstr, g ? rstr_len : 0);
     if (!rc)
         rc = put_section(&w, S_ENAM, g && g->names ? g->ename : NULL, g && g->names ? g->nedges * sizeof(uint32_t) : 0);
     if (!rc)

@@ -532,10 +532,18 @@ static PyObject *snapshot_top_retainers(SnapshotObject *s, PyObject *args, PyObj
     if (n < 0)
         n = 0;
     size_t m = (size_t)n < s->n ? (size_t)n : s->n, used = 0;
-    top_t *best = malloc((m + 1) * sizeof(top_t));
+    int all = m > 256; /* many asked for: sort them all rather than insert m ways */
+    top_t *best = malloc(((all ? s->n : m) + 1) * sizeof(top_t));
     if (!best)
         return PyErr_NoMemory();
-    for (size_t i = 0; i < s->n && m; i++) { /* keep the m largest, smallest last */
+    if (all) {
+        for (size_t i = 0; i < s->n; i++) {
+            best[i].retained = r[i];
+            best[i].node = (uint32_t)i;
+        }
+        used = s->n;
+    }
+    for (size_t i = 0; !all && i < s->n && m; i++) { /* keep the m largest, smallest last */
         if (used == m && r[i] <= best[m - 1].retained)
             continue;
         size_t j = used < m ? used++ : m - 1;
@@ -547,6 +555,8 @@ static PyObject *snapshot_top_retainers(SnapshotObject *s, PyObject *args, PyObj
         best[j].node = (uint32_t)i;
     }
     qsort(best, used, sizeof(top_t), top_cmp);
+    if (used > m)
+        used = m;
     PyObject *out = PyList_New((Py_ssize_t)used);
     for (size_t k = 0; out && k < used; k++) {
         const rec_t *rec = &s->recs[best[k].node];
