@@ -264,10 +264,18 @@ size_t hs_edge_text(const hs_edge *e, char *buf, size_t cap)
         put_key(&o, e->obj);
         puts_(&o, "]");
         break;
-    case HS_EDGE_INDEX:
-        snprintf(b, sizeof(b), "[%zd]", e->index);
-        puts_(&o, b);
+    case HS_EDGE_INDEX: { /* "[i]" without printf: it runs for every list item */
+        size_t at = sizeof(b) - 1;
+        size_t v = e->index < 0 ? 0 : (size_t)e->index;
+        b[at--] = ']';
+        do {
+            b[at--] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        b[at] = '[';
+        put(&o, b + at, sizeof(b) - at);
         break;
+    }
     case HS_EDGE_ATTR:
         puts_(&o, e->cell ? ".<cell " : ".");
         if (e->obj)
@@ -328,12 +336,34 @@ typedef struct {
     size_t stride;
     local_t l;
     size_t mask;
-    uint32_t base; /* first edge of the parent */
+    uint32_t base;   /* first edge of the parent */
+    uint32_t *index; /* "[i]" names by i: id + 1 (a big list's items have as many distinct names) */
+    size_t nindex, index_bytes;
     char buf[1024];
 } namer;
 
 static int name_edge(namer *m, uint32_t e, const hs_edge *ed)
 {
+    if (ed->kind == HS_EDGE_INDEX && ed->index >= 0 && ed->index < (1 << 26)) {
+        size_t i = (size_t)ed->index;
+        if (i >= m->nindex) {
+            size_t want = (i + 1) * 2 * sizeof(uint32_t);
+            uint32_t *ni = m->index ? hs_big_resize(m->index, &m->index_bytes, want) : hs_big_alloc(want, &m->index_bytes);
+            if (!ni)
+                return -1;
+            m->index = ni;
+            m->nindex = m->index_bytes / sizeof(uint32_t);
+        }
+        if (!m->index[i]) {
+            size_t n = hs_edge_text(ed, m->buf, sizeof(m->buf));
+            int64_t id = hs_strtab_append(m->g->names, m->buf, n);
+            if (id < 0)
+                return -1;
+            m->index[i] = (uint32_t)id + 1;
+        }
+        m->g->ename[e] = m->index[i] - 1;
+        return 0;
+    }
     size_t n = hs_edge_text(ed, m->buf, sizeof(m->buf));
     int64_t id = hs_strtab_add(m->g->names, m->buf, n);
     if (id < 0)
@@ -353,17 +383,72 @@ static uint32_t take(namer *m, uintptr_t a)
     return m->base + pos;
 }
 
+/* The walk visits a list's or tuple's items, and a dict's keys and values, in
+ * their order: name the edges in one merge.  1 when every edge got its name
+ * (else the names given are taken back: the index is used instead); -1 on OOM. */
+static int merge_in_order(namer *m, PyObject *p, uint32_t a, uint32_t b)
+{
+    hs_graph *g = m->g;
+    uint32_t e = a;
+    hs_edge ed;
+    memset(&ed, 0, sizeof(ed));
+#define CHILD(e) ((PyObject *)m->addrs[(size_t)g->fwd[e] * m->stride])
+    if (PyDict_Check(p)) {
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (e < b && PyDict_Next(p, &pos, &k, &v)) {
+            if (e < b && CHILD(e) == k) {
+                ed.kind = HS_EDGE_ITEM;
+                ed.text = " (a key)";
+                if (name_edge(m, e++, &ed) < 0)
+                    return -1;
+            }
+            if (e < b && CHILD(e) == v) {
+                ed.kind = HS_EDGE_KEY;
+                ed.obj = k;
+                if (name_edge(m, e++, &ed) < 0)
+                    return -1;
+            }
+        }
+    } else {
+        Py_ssize_t n = PyList_Check(p) ? PyList_GET_SIZE(p) : PyTuple_GET_SIZE(p);
+        PyObject **items = PyList_Check(p) ? ((PyListObject *)p)->ob_item : ((PyTupleObject *)p)->ob_item;
+        ed.kind = HS_EDGE_INDEX;
+        for (Py_ssize_t i = 0; i < n && e < b; i++)
+            if (items[i] == CHILD(e)) {
+                ed.index = i;
+                if (name_edge(m, e++, &ed) < 0)
+                    return -1;
+            }
+    }
+#undef CHILD
+    if (e == b)
+        return 1;
+    for (uint32_t f = a; f < e; f++)
+        g->ename[f] = UNNAMED;
+    return 0;
+}
+
 static int name_parent(namer *m, uint32_t u)
 {
     hs_graph *g = m->g;
     uint32_t a = g->fwd_off[u], b = g->fwd_off[u + 1];
     PyObject *p = (PyObject *)m->addrs[(size_t)u * m->stride];
     hs_edge ed;
-    int structured = (PyDict_Check(p) || PyList_Check(p) || PyTuple_Check(p)) && b - a > 1;
+    /* Small parents edge by edge (a scan of a few items); big containers once. */
+    int structured = (PyDict_Check(p) || PyList_Check(p) || PyTuple_Check(p)) && b - a > 8;
+    if (structured) {
+        int merged = merge_in_order(m, p, a, b);
+        if (merged)
+            return merged < 0 ? -1 : 0;
+    }
     if (structured) {
         if (local_reserve(&m->l, b - a) < 0)
             return -1;
-        m->mask = m->l.cap - 1;
+        size_t want = 16;
+        while (want < 2 * (size_t)(b - a))
+            want *= 2;
+        m->mask = want - 1; /* this parent's part of the index only: stays in cache */
         m->base = a;
         size_t ntouched = 0;
         for (uint32_t e = b; e > a; e--) { /* chains in edge order */
@@ -440,6 +525,7 @@ int hs_edges_name_graph(hs_graph *g, const uintptr_t *addrs, size_t stride)
     hs_big_free(m.l.head, m.l.hb);
     hs_big_free(m.l.next, m.l.nb);
     hs_big_free(m.l.touched, m.l.tb);
+    hs_big_free(m.index, m.index_bytes);
     if (rc < 0) {
         if (g->names)
             hs_strtab_free(g->names);

@@ -14,13 +14,18 @@ typedef struct hs_strtab {
     size_t len, cap;   /* bytes used / allocated in blob */
     uint32_t *off;     /* string i starts at blob + off[i] */
     uint32_t count, capoff;
-    uint32_t *hash;    /* open addressing: index + 1, 0 empty (NULL once frozen) */
+    uint64_t *hash;    /* open addressing: hash tag << 32 | index + 1, 0 empty (NULL once frozen) */
     uint32_t hcap;
+    uint64_t recent[256]; /* a direct-mapped cache of the same, for the frequent strings */
 } hs_strtab;
 
 /* Index of the string s[0..n) (added when new); -1 on out-of-memory or when
  * the table would pass 4 GB.  s must not contain a NUL. */
 int64_t hs_strtab_add(hs_strtab *t, const char *s, size_t n);
+/* Add s[0..n) without looking for it (a duplicate is harmless: two indexes,
+ * one text); -1 on out-of-memory. */
+int64_t hs_strtab_append(hs_strtab *t, const char *s, size_t n);
+uint64_t hs_strtab_hash(const char *s, size_t n);
 static inline const char *hs_strtab_get(const hs_strtab *t, uint32_t i) { return t->blob + t->off[i]; }
 /* Drop the dedup hash (no more adds). */
 void hs_strtab_freeze(hs_strtab *t);
