@@ -90,7 +90,8 @@ static uint64_t hash64(const void *p, size_t n)
         h = (h ^ w) * 0x100000001b3ULL;
     }
     uint64_t w = 0;
-    memcpy(&w, b + i, n - i);
+    if (n > i)
+        memcpy(&w, b + i, n - i);
     h = (h ^ w) * 0x100000001b3ULL;
     h = (h ^ (uint64_t)n) * 0x100000001b3ULL;
     return h ^ (h >> 32);

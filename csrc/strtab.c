@@ -101,6 +101,16 @@ void hs_strtab_freeze(hs_strtab *t)
     free(t->hash);
     t->hash = NULL;
     t->hcap = 0;
+    char *b = t->len ? realloc(t->blob, t->len) : NULL; /* no slack from doubling */
+    if (b) {
+        t->blob = b;
+        t->cap = t->len;
+    }
+    uint32_t *o = t->count ? realloc(t->off, t->count * sizeof(uint32_t)) : NULL;
+    if (o) {
+        t->off = o;
+        t->capoff = t->count;
+    }
 }
 
 void hs_strtab_free(hs_strtab *t)

@@ -27,7 +27,7 @@ int64_t hs_strtab_add(hs_strtab *t, const char *s, size_t n);
 int64_t hs_strtab_append(hs_strtab *t, const char *s, size_t n);
 uint64_t hs_strtab_hash(const char *s, size_t n);
 static inline const char *hs_strtab_get(const hs_strtab *t, uint32_t i) { return t->blob + t->off[i]; }
-/* Drop the dedup hash (no more adds). */
+/* Drop the dedup hash and the slack (adds still work, slower). */
 void hs_strtab_freeze(hs_strtab *t);
 void hs_strtab_free(hs_strtab *t);
 size_t hs_strtab_nbytes(const hs_strtab *t);
