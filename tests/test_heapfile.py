@@ -100,6 +100,11 @@ class Hostile:
 
 
 _HOSTILE_KEY = Hostile()
+# big containers: named by the in-order merge (more than 8 references)
+_HOLD.biglist = [Holder() for _ in range(50)]
+_HOLD.bigdict = {"k%d" % i: Holder() for i in range(30)}
+_HOLD.intdict = {i * 1000: Holder() for i in range(20)}
+_HOLD.bigdict_sparse = {"s%d" % i: (Holder() if i % 3 else 5) for i in range(30)}
 _HOLD.hostile = {_HOSTILE_KEY: Holder()}
 
 
@@ -172,6 +177,23 @@ def test_edge_names_cell_method_hostile(saved):
     p = heapscope.why_alive(id(_HOLD.hostile[_HOSTILE_KEY]), snap=loaded)[0]
     assert _edges(p)[-2] == "[<Hostile key>]"
     assert Hostile.calls == calls  # the names pass never called repr
+
+
+@pytest.mark.parametrize("where, key, text", [
+    ("biglist", 37, "[37]"), ("biglist", 0, "[0]"), ("bigdict", "k17", "['k17']"),
+    ("intdict", 13000, "[13000]"), ("bigdict_sparse", "s29", "['s29']"), ("bigdict_sparse", "s1", "['s1']"),
+])
+def test_edge_names_big_containers(saved, where, key, text):
+    snap, _, loaded = saved
+    obj = getattr(_HOLD, where)[key]
+    off = heapscope.why_alive(id(obj), snap=loaded)[0]
+    assert _edges(off)[-3:] == [".%s" % where, text, ""]
+    assert _edges(off) == _edges(heapscope.why_alive(obj, snap=snap)[0])
+
+
+def test_names_need_a_graph():
+    with pytest.raises(ValueError, match="graph"):
+        heapscope.snapshot(names=True)
 
 
 def test_paths_without_names_show_question_marks(tmp_path):

@@ -53,8 +53,11 @@ def _edge(e):
 
 
 def _plain_key(text):
-    """Whether a stored edge name is ``['identifier']``."""
-    return text.startswith("['") and text.endswith("']") and text[2:-2].isidentifier()
+    """Whether a stored edge name is a whole str key without escapes (``['name']``),
+    so that ``.__dict__['name']`` reads ``.name`` as it does for live paths."""
+    inner = text[2:-2]
+    return (len(text) > 4 and text.startswith("['") and text.endswith("']")
+            and "\\" not in inner and "'" not in inner)
 
 
 class Path:
