@@ -220,12 +220,20 @@ def test_reprs_stored(saved):
     snap, _, loaded = saved
     reprs = loaded.reprs
     assert 10 <= len(reprs) <= 200
-    addrs = {a for *_, a in snap.top_retainers(len(snap))}
-    assert set(reprs) <= addrs
+    detail = {a: d for _, d, _, _, a in snap.top_retainers(len(snap))}
+    assert set(reprs) <= set(detail)
     assert all(isinstance(r, str) and len(r) <= 120 for r in reprs.values())
-    # the largest row's first objects are among them
-    big = snap.summary(limit=1)[0][0]
-    assert any(isinstance(r, str) for r in reprs.values()) and big
+    starts = {"dict": "{", "list": "[", "tuple": "(", "str": "'\"", "int": "0123456789-"}
+    checked = 0
+    for addr, r in reprs.items():  # each repr is of an object of the recorded type
+        if detail[addr] in starts:
+            assert r[0] in starts[detail[addr]], (detail[addr], r)
+            checked += 1
+    assert checked >= 3
+    # the first objects of the largest rows are among them
+    assert snap.summary(limit=1, detail=True)[0][0] in {detail[a] for a in reprs}
+    assert loaded.repr_at(next(iter(reprs))) == reprs[next(iter(reprs))]
+    assert loaded.repr_at(1) is None
 
 
 def test_snapshot_without_graph(tmp_path):
