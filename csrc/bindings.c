@@ -4,6 +4,7 @@
  * test entry point.  No logic lives here.
  */
 #include "walk.h"
+#include "valuestack.h"
 #include "summary.h"
 #include "objects.h"
 #include "labels.h"
@@ -187,6 +188,11 @@ static PyObject *py_load_heapfile(PyObject *Py_UNUSED(m), PyObject *path)
     return hs_heapfile_load(path);
 }
 
+static PyObject *py_frame_stack(PyObject *Py_UNUSED(m), PyObject *frame)
+{
+    return hs_frame_stack_py(frame);
+}
+
 static PyMethodDef core_methods[] = {
     {"load_heapfile", py_load_heapfile, METH_O,
      "load_heapfile(path) -> the Snapshot saved in a heap file (HeapFileError when it cannot be read)."},
@@ -220,6 +226,9 @@ static PyMethodDef core_methods[] = {
      "freeze_aside(): hold the program's frozen objects aside (find_leaks, before gc.freeze)."},
     {"freeze_restore", py_freeze_restore, METH_NOARGS,
      "freeze_restore(): put them back into the permanent generation (after gc.unfreeze)."},
+    {"_frame_stack", py_frame_stack, METH_O,
+     "_frame_stack(frame) -> (items, operands): the live evaluation stack of a running frame as heapscope "
+     "reads it (3.9/3.10), None elsewhere or when unknown; for tests only."},
     {"_dominators", py_dominators, METH_VARARGS,
      "_dominators(n, edges, roots, sizes) -> (idom, retained), for tests and benchmarks only.\n"
      "Nodes 0..n-1, edges a list of (u, v) tuples, roots a list of nodes joined to a virtual\n"

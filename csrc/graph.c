@@ -64,16 +64,24 @@ int hs_graph_reverse(hs_graph *g)
 
 /* ---- 3. roots (declarations used while building) ------------------------------- */
 
-static int add_root(hs_graph *g, uint32_t node, int kind)
+/* A new root entry for node (root_of not set). */
+static int push_root(hs_graph *g, uint32_t node, int kind)
 {
-    if (g->root_of[node])
-        return 0;
     if (hs_vec_grow((void **)&g->roots, g->nroots, &g->caproots, sizeof(hs_root), 256) < 0)
         return -1;
     hs_root *r = &g->roots[g->nroots++];
     memset(r, 0, sizeof(*r));
     r->node = node;
     r->kind = kind;
+    return 0;
+}
+
+static int add_root(hs_graph *g, uint32_t node, int kind)
+{
+    if (g->root_of[node])
+        return 0;
+    if (push_root(g, node, kind) < 0)
+        return -1;
     g->root_of[node] = (uint32_t)g->nroots;
     return 0;
 }
@@ -108,18 +116,26 @@ static int is_hidden(PyCodeObject *co)
 typedef struct {
     hs_graph *g;
     builder *b;
-    int32_t *refs; /* per node: references accounted for */
+    int32_t *refs;  /* per node: references accounted for */
     int oom;
+    const void *caller; /* the calling thread's innermost frame not heapscope's own */
 } frame_ctx;
 
-static void frame_local(void *ctx, int thread, PyCodeObject *co, PyObject *name, PyObject *value)
+static void frame_local(void *ctx, const hs_holder *h, PyObject *value)
 {
     frame_ctx *f = (frame_ctx *)ctx;
     uint64_t v;
-    if (f->oom || !hs_addrmap_get(&f->b->index, (uintptr_t)value, &v))
+    if (f->oom)
+        return;
+    int hidden = is_hidden(h->co);
+    if (h->mine && !hidden && !f->caller) /* innermost first: this frame called heapscope */
+        f->caller = h->frame;
+    if (!hs_addrmap_get(&f->b->index, (uintptr_t)value, &v))
         return;
     f->refs[v]++;
-    if (is_hidden(co))
+    /* The operands of the caller's call into heapscope (its argument, mostly)
+     * are heapscope's own business, as its own frames' locals are. */
+    if (hidden || (h->slot == HS_SLOT_OPERAND && h->frame == f->caller))
         return;
     if (f->g->root_of[v])
         return;
@@ -128,11 +144,12 @@ static void frame_local(void *ctx, int thread, PyCodeObject *co, PyObject *name,
         return;
     }
     hs_root *r = &f->g->roots[f->g->nroots - 1];
-    r->thread = thread;
-    r->code = (PyObject *)co;
-    r->name = name;
-    Py_INCREF(co);
-    Py_XINCREF(name);
+    r->thread = h->thread;
+    r->on_stack = h->slot != HS_SLOT_LOCAL;
+    r->code = (PyObject *)h->co;
+    r->name = h->name;
+    Py_INCREF(h->co);
+    Py_XINCREF(h->name);
 }
 
 /* References heapscope itself holds right now (label keys, deferred objects). */
@@ -205,7 +222,7 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
         g->roots[g->nroots - 1].name = name;
         Py_INCREF(name);
     }
-    frame_ctx fc = {g, &b, refs, 0};
+    frame_ctx fc = {g, &b, refs, 0, NULL};
     hs_walk_frame_locals(frame_local, &fc);
     if (fc.oom)
         goto oom;
@@ -213,11 +230,18 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
     for (size_t v = 0; v < n; v++) {
         Py_ssize_t extra = Py_REFCNT((PyObject *)addrs[v * stride]) - (Py_ssize_t)(g->rev_off[v + 1] - g->rev_off[v]) -
                            refs[v];
-        if (extra > 0 && !g->root_of[v]) {
-            if (add_root(g, (uint32_t)v, ROOT_OUTSIDE) < 0)
-                goto oom;
-            g->roots[g->nroots - 1].refs = extra;
-        }
+        if (extra <= 0)
+            continue;
+        uint32_t held = g->root_of[v];
+        if (held && g->roots[held - 1].kind != ROOT_FRAME)
+            continue;
+        /* A frame's own variable may be held from outside as well: why_alive of
+         * the caller's variable then still finds the outside holder. */
+        if ((held ? push_root(g, (uint32_t)v, ROOT_OUTSIDE) : add_root(g, (uint32_t)v, ROOT_OUTSIDE)) < 0)
+            goto oom;
+        g->roots[g->nroots - 1].refs = extra;
+        if (held)
+            g->roots[held - 1].also_outside = (uint32_t)g->nroots;
     }
     hs_big_free(refs, refs_bytes);
     hs_addrmap_free(&b.index);
@@ -246,7 +270,9 @@ int hs_graph_labels(hs_graph *g)
                     PyErr_Clear();
             }
             else if (r->kind == ROOT_FRAME)
-                r->label = PyUnicode_FromFormat("thread %d, %U(), local %U", r->thread,
+                r->label = r->on_stack ? PyUnicode_FromFormat("thread %d, %U(), evaluation stack", r->thread,
+                                                              hs_code_qualname((PyCodeObject *)r->code))
+                         : PyUnicode_FromFormat("thread %d, %U(), local %U", r->thread,
                                                 hs_code_qualname((PyCodeObject *)r->code),
                                                 r->name && PyUnicode_Check(r->name) ? r->name : Py_None);
             else

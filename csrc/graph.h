@@ -19,6 +19,9 @@ typedef struct {
     uint32_t node;
     int kind;               /* enum hs_root_kind                               */
     int thread;             /* frame roots: thread number                      */
+    int on_stack;           /* frame roots: on its evaluation stack (3.9/3.10) */
+    uint32_t also_outside;  /* frame roots: index + 1 of the outside root of the
+                               same node (not in root_of), when it has one    */
     Py_ssize_t refs;        /* outside roots: references from outside the heap */
     PyObject *name, *code;  /* module name / local name, frame code (strong)   */
     PyObject *label;        /* made by hs_graph_labels                         */

@@ -869,7 +869,6 @@ static PyObject *load_file(reader *r_)
             CHECK(fr->node < g->n, "root %zu: node %u of %u", i, fr->node, g->n);
             CHECK(fr->kind >= ROOT_MODULE && fr->kind <= ROOT_IGNORED, "root %zu: kind %u", i, fr->kind);
             CHECK(fr->label < rstr.count, "root %zu: label %u of %u", i, fr->label, rstr.count);
-            CHECK(!g->root_of[fr->node], "root %zu: node %u is already a root", i, fr->node);
             hs_root *r = &g->roots[i];
             r->node = fr->node;
             r->kind = (int)fr->kind;
@@ -878,7 +877,8 @@ static PyObject *load_file(reader *r_)
             if (!(r->label = str_at(&rd, &rstr, fr->label, "root label")))
                 goto fail;
             g->nroots = i + 1;
-            g->root_of[fr->node] = (uint32_t)(i + 1);
+            if (!g->root_of[fr->node]) /* a node may be a root twice (also held from outside): the first */
+                g->root_of[fr->node] = (uint32_t)(i + 1);
         }
         if (names) {
             if (!(g->ename = read_section(&rd, S_ENAM, h.nedges * 4, &g->bytes[6], NULL)) ||

@@ -44,7 +44,8 @@ static void chains_free(chains *cs)
     cs->n = 0;
 }
 
-static int take_chain(chains *cs, const uint32_t *parent, hs_graph *g, uint32_t v)
+/* The chain from v (a root's node) to the target; root: index into g->roots. */
+static int take_chain(chains *cs, const uint32_t *parent, int root, uint32_t v)
 {
     uint32_t len = 1;
     for (uint32_t u = v; parent[u] != u; u = parent[u])
@@ -58,7 +59,7 @@ static int take_chain(chains *cs, const uint32_t *parent, hs_graph *g, uint32_t 
         if (parent[u] == u)
             break;
     }
-    cs->c[cs->n].root = (int)g->root_of[v] - 1;
+    cs->c[cs->n].root = root;
     cs->c[cs->n].len = len;
     cs->c[cs->n].nodes = nodes;
     cs->n++;
@@ -72,7 +73,7 @@ static int take_chain(chains *cs, const uint32_t *parent, hs_graph *g, uint32_t 
 static int search_graph(hs_graph *g, uint32_t t, uint32_t ignore, int max_paths, chains *cs, uint32_t *parent,
                         uint32_t *queue)
 {
-    uint32_t outside[MAX_PATHS];
+    uint32_t outside[MAX_PATHS], outside_root[MAX_PATHS];
     int noutside = 0, own_local = 0;
     memset(parent, 0xFF, (size_t)g->n * sizeof(uint32_t));
     parent[t] = t;
@@ -90,11 +91,18 @@ static int search_graph(hs_graph *g, uint32_t t, uint32_t ignore, int max_paths,
             /* The object itself being a local of a running frame (the caller's
              * own variable, most often) says nothing: look further. */
             own_local = 1;
-        } else if (kind == ROOT_OUTSIDE) {
-            if (noutside < max_paths)
+            uint32_t o = g->roots[r - 1].also_outside;
+            if (o && noutside < max_paths) {
+                outside_root[noutside] = o - 1;
                 outside[noutside++] = v;
+            }
+        } else if (kind == ROOT_OUTSIDE) {
+            if (noutside < max_paths) {
+                outside_root[noutside] = r - 1;
+                outside[noutside++] = v;
+            }
         } else if (kind) {
-            if (take_chain(cs, parent, g, v) < 0)
+            if (take_chain(cs, parent, (int)r - 1, v) < 0)
                 return -1;
             continue; /* a module or frame root ends its branch */
         }
@@ -108,9 +116,9 @@ static int search_graph(hs_graph *g, uint32_t t, uint32_t ignore, int max_paths,
     }
     if (cs->n == 0)
         for (int i = 0; i < noutside; i++)
-            if (take_chain(cs, parent, g, outside[i]) < 0)
+            if (take_chain(cs, parent, (int)outside_root[i], outside[i]) < 0)
                 return -1;
-    if (cs->n == 0 && own_local && take_chain(cs, parent, g, t) < 0)
+    if (cs->n == 0 && own_local && take_chain(cs, parent, (int)g->root_of[t] - 1, t) < 0)
         return -1;
     return 0;
 }

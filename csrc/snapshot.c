@@ -6,7 +6,8 @@
  *   1. taking         one walk into records (records.h) and rows (accum.c),
  *                     then labels
  *   2. Snapshot type  len, total_size, summary(), print(), diff(),
- *                     retained_size(), top_retainers(), why_alive()
+ *                     retained_size(), top_retainers(), why_alive(),
+ *                     export_devtools(), export_jsonl() (export.c)
  */
 #include "records.h"
 #include "accum.h"
@@ -15,6 +16,7 @@
 #include "graph.h"
 #include "paths.h"
 #include "edges.h"
+#include "export.h"
 #include "identity.h"
 #include "sizes.h"
 #include <stdlib.h>
@@ -210,15 +212,16 @@ PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *ho
         PyErr_Clear();
         PyErr_SetString(PyExc_RuntimeError, "heapscope: more than 8M distinct labels in one snapshot");
     }
+    /* From here on Python code may run and the addresses are not used again:
+     * the collector runs again first, so no other thread sees it paused. */
+    hs_gc_resume(was);
     if (rc == 0) {
-        /* From here on Python code may run; the addresses are not used again. */
         hs_accum_settle_sizes(&b.a, snap_sized, s);
         rc = hs_accum_labels(&b.a) < 0 ? -1 : snap_rows(s, &b.a);
         if (rc == 0 && s->graph)
             rc = hs_graph_labels(s->graph);
     }
     hs_accum_free(&b.a);
-    hs_gc_resume(was);
     if (rc < 0) {
         Py_DECREF(s);
         return NULL;
@@ -656,6 +659,11 @@ static PyMethodDef snapshot_methods[] = {
      "retained_size(obj) -> bytes freed with obj (its dominator subtree in this snapshot's graph)."},
     {"top_retainers", (PyCFunction)(void (*)(void))snapshot_top_retainers, METH_VARARGS | METH_KEYWORDS,
      "top_retainers(n=10) -> [(label, detail_label, retained, size, address)], largest retained first."},
+    {"export_devtools", (PyCFunction)hs_export_devtools, METH_O,
+     "export_devtools(path): write the graph as a Chrome DevTools .heapsnapshot (Memory tab: Load)."},
+    {"export_jsonl", (PyCFunction)hs_export_jsonl, METH_O,
+     "export_jsonl(path): write one JSON object a line (a header line, then address, type, detail, size "
+     "and, with a graph, retained and referents of every object)."},
     {"diff", (PyCFunction)hs_snapshot_diff, METH_O,
      "diff(old) -> SnapshotDiff: what changed since the older snapshot, with object identity."},
     {NULL, NULL, 0, NULL},

@@ -31,10 +31,16 @@ static int acc_emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
 }
 
 /* Settle the accumulator (owners, deferred sizes, label strings) and merge its
- * rows by label.  Python code may run here (metaclass __repr__, __sizeof__). */
-static SummaryObject *accum_finish(hs_accum *a)
+ * rows by label.  The owners are settled from the walk's raw pointers; then the
+ * collector is resumed (gc_was >= 0: hs_gc_pause's result), before any Python
+ * code may run (metaclass __repr__, __sizeof__), so no other thread ever sees
+ * it paused while Python code runs. */
+static SummaryObject *accum_finish(hs_accum *a, int gc_was)
 {
-    if (hs_accum_settle_owners(a, NULL, NULL) < 0) {
+    int settled = hs_accum_settle_owners(a, NULL, NULL);
+    if (gc_was >= 0)
+        hs_gc_resume(gc_was);
+    if (settled < 0) {
         PyErr_NoMemory();
         return NULL;
     }
@@ -263,9 +269,10 @@ PyObject *hs_summary_of_heap(int detail)
     a.detail = detail;
     int was = hs_gc_pause();
     int rc = hs_walk_run(&a.w, acc_emit, &a);
-    SummaryObject *s = rc == 0 ? accum_finish(&a) : NULL;
+    if (rc < 0)
+        hs_gc_resume(was);
+    SummaryObject *s = rc == 0 ? accum_finish(&a, was) : NULL;
     hs_accum_free(&a);
-    hs_gc_resume(was);
     return (PyObject *)s;
 }
 
@@ -292,7 +299,7 @@ PyObject *hs_summary_of_sequence(PyObject *objects, int detail)
     if (err)
         PyErr_NoMemory();
     else
-        s = accum_finish(&a);
+        s = accum_finish(&a, -1);
     hs_accum_free(&a);
     Py_DECREF(seq);
     if (!s)

@@ -23,6 +23,7 @@
  * whatever they do with the raw pointers afterwards.
  */
 #include "walk.h"
+#include "valuestack.h"
 #include "vec.h"
 #include "sizes.h"
 #include "labels.h"
@@ -488,8 +489,8 @@ static void walk_threads(hs_walker *w)
 
 /* Locals of running frames, by name (graph roots). */
 #if HS_PY311
-static void frame_locals(hs_frame *f, int thread,
-                         void (*local)(void *, int, PyCodeObject *, PyObject *, PyObject *), void *ctx)
+static void frame_locals(hs_frame *f, int thread, int mine, int Py_UNUSED(other_top), hs_local_fn local,
+                         void *ctx)
 {
 #if HS_PY312
     if (f->owner == FRAME_OWNED_BY_CSTACK)
@@ -504,13 +505,14 @@ static void frame_locals(hs_frame *f, int thread,
         return;
     PyObject *names = co->co_localsplusnames;
     for (int i = 0; i < co->co_nlocalsplus; i++)
-        if (f->localsplus[i])
-            local(ctx, thread, co, names && i < PyTuple_GET_SIZE(names) ? PyTuple_GET_ITEM(names, i) : NULL,
-                  f->localsplus[i]);
+        if (f->localsplus[i]) {
+            hs_holder h = {thread, mine, f, co, names && i < PyTuple_GET_SIZE(names) ? PyTuple_GET_ITEM(names, i) : NULL,
+                           HS_SLOT_LOCAL};
+            local(ctx, &h, f->localsplus[i]);
+        }
 }
 #else
-static void frame_locals(hs_frame *f, int thread,
-                         void (*local)(void *, int, PyCodeObject *, PyObject *, PyObject *), void *ctx)
+static void frame_locals(hs_frame *f, int thread, int mine, int other_top, hs_local_fn local, void *ctx)
 {
     PyCodeObject *co = f->f_code;
     if (!co)
@@ -519,20 +521,29 @@ static void frame_locals(hs_frame *f, int thread,
     for (Py_ssize_t i = 0; i < nl + nc + nf; i++) {
         PyObject *names = i < nl ? co->co_varnames : i < nl + nc ? co->co_cellvars : co->co_freevars;
         Py_ssize_t k = i < nl ? i : i < nl + nc ? i - nl : i - nl - nc;
-        if (f->f_localsplus[i])
-            local(ctx, thread, co, k < PyTuple_GET_SIZE(names) ? PyTuple_GET_ITEM(names, k) : NULL,
-                  f->f_localsplus[i]);
+        if (f->f_localsplus[i]) {
+            hs_holder h = {thread, mine, f, co, k < PyTuple_GET_SIZE(names) ? PyTuple_GET_ITEM(names, k) : NULL,
+                           HS_SLOT_LOCAL};
+            local(ctx, &h, f->f_localsplus[i]);
+        }
     }
+    int operands, depth = hs_frame_stack_depth(f, other_top, &operands);
+    for (int i = 0; i < depth; i++)
+        if (f->f_valuestack[i]) {
+            hs_holder h = {thread, mine, f, co, NULL, i < depth - operands ? HS_SLOT_STACK : HS_SLOT_OPERAND};
+            local(ctx, &h, f->f_valuestack[i]);
+        }
 }
 #endif
 
-void hs_walk_frame_locals(void (*local)(void *, int, PyCodeObject *, PyObject *, PyObject *), void *ctx)
+void hs_walk_frame_locals(hs_local_fn local, void *ctx)
 {
     PyInterpreterState *interp = PyInterpreterState_Get();
+    PyThreadState *me = PyThreadState_Get();
     int thread = 0;
     for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts; ts = PyThreadState_Next(ts), thread++)
         for (hs_frame *f = hs_top_frame(ts); f; f = hs_frame_back(f))
-            frame_locals(f, thread, local, ctx);
+            frame_locals(f, thread, ts == me, ts != me && f == hs_top_frame(ts), local, ctx);
 }
 
 void hs_walk_referents(hs_walker *w, PyObject *op, void (*edge)(hs_walker *, PyObject *), void *ctx)

@@ -65,9 +65,28 @@ static inline void hs_gc_resume(int was) { hs_gc_set_enabled(was); }
 /* After a walk: call edge(w, child) for each referent of op, exactly the
  * references the walk follows (w->edge_ctx is the caller's).  No allocation. */
 void hs_walk_referents(hs_walker *w, PyObject *op, void (*edge)(hs_walker *, PyObject *), void *ctx);
-/* Locals of the frames running on every thread: local(ctx, thread number,
- * code, name, value) for each bound one (name is borrowed, may be NULL). */
-void hs_walk_frame_locals(void (*local)(void *, int, PyCodeObject *, PyObject *, PyObject *), void *ctx);
+/* Where a running frame holds a reference. */
+enum hs_slot {
+    HS_SLOT_LOCAL,   /* a local, cell or free variable (name given)              */
+    HS_SLOT_STACK,   /* its evaluation stack (3.9/3.10: tp_traverse misses them) */
+    HS_SLOT_OPERAND, /* the stack slots of the function and arguments of the call
+                        the frame is making right now (3.9/3.10)                */
+};
+/* Where a running frame holds a reference: thread number, whether it is the
+ * calling thread (mine), the frame (opaque), its code, the variable's name
+ * (borrowed, may be NULL) and the slot kind. */
+typedef struct {
+    int thread, mine;
+    const void *frame;
+    PyCodeObject *co;
+    PyObject *name;
+    int slot;
+} hs_holder;
+/* local(ctx, holder, value) for every reference held by a frame running on
+ * any thread, innermost frame first on each thread; value is a live
+ * reference. */
+typedef void (*hs_local_fn)(void *ctx, const hs_holder *h, PyObject *value);
+void hs_walk_frame_locals(hs_local_fn local, void *ctx);
 /* Free the walker's type table after the consumer is done with it. */
 void hs_walk_release(hs_walker *w);
 /* Create the per-type record on a cache miss; NULL on out-of-memory. */

@@ -149,3 +149,32 @@ def test_hash_set_fallback_finds_the_same_objects():
                        capture_output=True, text=True, env=env, cwd=ROOT)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     assert " passed" in r.stdout and "failed" not in r.stdout
+
+
+class _ReprMeta(type):
+    seen = []
+
+    def __repr__(cls):
+        _ReprMeta.seen.append(gc.isenabled())
+        return "<ReprMeta class %s>" % cls.__name__
+
+
+class _WithReprMeta(metaclass=_ReprMeta):
+    pass
+
+
+def test_python_code_of_labels_runs_with_the_collector_running():
+    """A metaclass __repr__ (Python code, which may switch threads) is called to label the
+    instances of its classes; the collector is paused only while the heap is walked."""
+    keep = _WithReprMeta()
+    import heapscope
+    from heapscope import summary, muppy
+    assert gc.isenabled()
+    for take in (lambda: heapscope.snapshot(), lambda: heapscope.snapshot(graph=True),
+                 lambda: muppy.print_summary(file=open(os.devnull, "w")),
+                 lambda: heapscope._core.summarize_heap(True)):
+        _ReprMeta.seen.clear()
+        take()
+        assert _ReprMeta.seen and all(_ReprMeta.seen), _ReprMeta.seen
+    assert gc.isenabled()
+    del keep

@@ -11,6 +11,8 @@ package is the thin Python layer users import:
 - ``heapscope.why_alive(obj)``: the chains of references that keep it alive.
 - ``Snapshot.save(path)``, ``heapscope.load(path)``: heap files for offline
   analysis (``heapscope summary|diff|top|why FILE``).
+- ``heapscope.report.write_html``, ``LeakReport.to_html``: one self-contained
+  HTML page of snapshots over time, leaks and their paths.
 - ``heapscope.objgraph``: ``typestats``, ``most_common_types``,
   ``show_most_common_types``, ``growth``, ``show_growth``, ``count``,
   ``by_type``, objgraph's helpers over every live object, not only those the
@@ -39,6 +41,7 @@ from heapscope.snapshots import Snapshot, SnapshotDiff, diff, snapshot  # noqa: 
 from heapscope.leaks import Leak, LeakReport, find_leaks  # noqa: E402
 from heapscope.paths import Path, why_alive  # noqa: E402
 from heapscope.heapfile import HeapFileError, load  # noqa: E402
+from heapscope import report  # noqa: E402,F401  (heapscope.report.write_html)
 from heapscope.objgraph import (  # noqa: E402
     by_type,
     count,

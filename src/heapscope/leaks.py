@@ -30,6 +30,7 @@ __all__ = ["find_leaks", "LeakReport", "Leak"]
 _SAMPLES = 3
 _PATHS = 20  # leaks that get a retaining path
 _REPR_WIDTH = 100
+_LARGEST = 20  # rows of the largest types the report keeps
 
 
 class _Repr(reprlib.Repr):
@@ -103,17 +104,27 @@ class Leak:
 
 class LeakReport:
     """What ``find_leaks`` found: ``leaks`` (largest bytes per repetition
-    first), true when there is at least one."""
+    first), true when there is at least one.
 
-    __slots__ = ("leaks", "repeat", "warmup", "action_time", "total_time", "action")
+    series  -- for the HTML report's chart: ``[(repetition, rows)]`` from the
+               snapshot before the first repetition (0) to the last, rows
+               ``[[detailed label, count, size]]`` of the labels worth
+               charting (those that changed, the leaks)
+    largest -- ``[[label, count, size]]``: the largest types after the last
+               repetition (Pympler's labels and sizes)
+    """
 
-    def __init__(self, leaks, repeat, warmup, action_time, total_time, action):
+    __slots__ = ("leaks", "repeat", "warmup", "action_time", "total_time", "action", "series", "largest")
+
+    def __init__(self, leaks, repeat, warmup, action_time, total_time, action, series=(), largest=()):
         self.leaks = leaks
         self.repeat = repeat
         self.warmup = warmup
         self.action_time = action_time
         self.total_time = total_time
         self.action = action
+        self.series = list(series)
+        self.largest = list(largest)
 
     def __bool__(self):
         return bool(self.leaks)
@@ -170,6 +181,31 @@ class LeakReport:
         out.write(str(self))
         out.flush()
 
+    def to_html(self, path, top_retainers=10, title=None):
+        """Write the report as one self-contained HTML file (``heapscope.report``):
+        the chart of the repetitions, the leaks, their paths, the largest types.
+
+        top_retainers -- how many top retainers to list; they come from a graph
+                         snapshot (``snapshot(graph=True)``) of the heap as it
+                         is when ``to_html`` is called, which costs a walk and a
+                         graph; 0 lists none.  ``find_leaks`` takes no graph
+                         itself, so it stays as fast as without the report.
+        """
+        from heapscope import report
+
+        top = []
+        if top_retainers:
+            from heapscope.snapshots import snapshot
+
+            top = snapshot(graph=True).top_retainers(top_retainers)
+        name = getattr(self.action, "__qualname__", None) or _safe_repr(self.action)
+        meta = {"action": name, "repetitions": "%d (after %d warm-up)" % (self.repeat, self.warmup),
+                "action time": "%.3f s" % self.action_time, "total time": "%.3f s" % self.total_time}
+        meta.update(report.python_meta())
+        return report.write_html(path, self.series, leaks=self.leaks, top_retainers=top,
+                                 largest=self.largest, meta=meta, x_label="repetition",
+                                 title=title or "heapscope: leaks in %s" % name)
+
 
 def _freeze():
     """Freeze the current heap; the program's own frozen objects wait aside."""
@@ -221,7 +257,23 @@ def find_leaks(action, *args, repeat=5, warmup=2, **kwargs):
         leaks = _leaks([s.diff(run.base) for s in run.snaps], repeat)
     finally:
         _unfreeze()
-    return LeakReport(leaks, repeat, warmup, run.action_time, time.perf_counter() - t_start, action)
+    series = _series([run.base] + run.snaps, leaks)
+    largest = run.snaps[-1].summary(_LARGEST)
+    return LeakReport(leaks, repeat, warmup, run.action_time, time.perf_counter() - t_start, action,
+                      series, largest)
+
+
+def _series(snaps, leaks):
+    """The chart's points: each snapshot's detailed summary rows, kept for
+    the labels that changed between any two snapshots and the leaks' labels
+    (the summaries are made after the repetitions: nothing is measured)."""
+    tables = [{row[0]: row for row in s.summary(detail=True)} for s in snaps]
+    keep = {l.detail for l in leaks}
+    first = tables[0]
+    for t in tables[1:]:
+        keep.update(label for label, row in t.items() if first.get(label) != row)
+        keep.update(label for label in first if label not in t)
+    return [(i, [t[label] for label in t if label in keep]) for i, t in enumerate(tables)]
 
 
 def _leaks(diffs, repeat):
@@ -276,5 +328,5 @@ def _accumulation(kind, root, objs, edges, new, repeat):
     return None
 
 
-for _f in (find_leaks, _leaks, _add_paths, _accumulation):
+for _f in (find_leaks, _leaks, _add_paths, _accumulation, _series):
     _core.hide_frames(_f.__code__)
