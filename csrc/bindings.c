@@ -1,7 +1,7 @@
 /*
  * bindings.c -- the heapscope._core module: binds the C functions of walk.c,
- * summary.c, objects.c, labels.c, typestats.c, refsearch.c and dot.c to Python, and dominators.c's
- * test entry point.  No logic lives here.
+ * summary.c, objects.c, labels.c, typestats.c, refsearch.c, dot.c and heapfile.c to Python, and
+ * dominators.c's test entry point.  No logic lives here.
  */
 #include "walk.h"
 #include "valuestack.h"
@@ -16,6 +16,7 @@
 #include "dominators.h"
 #include "refsearch.h"
 #include "dot.h"
+#include "heapfile.h"
 
 /* One optional boolean argument, positional or by keyword, parsed without
  * creating an argument tuple (it would be counted by the walk that follows). */
@@ -78,10 +79,14 @@ static PyObject *py_snapshot(PyObject *Py_UNUSED(m), PyObject *const *args, Py_s
 static PyObject *py_graph_snapshot(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
                                    PyObject *kwnames)
 {
-    int identity = 1;
-    if (one_flag("graph_snapshot", "identity", args, nargs, kwnames, &identity) < 0)
+    int identity = 1, names = 0;
+    if (nargs == 2 && !kwnames) { /* (identity, names) positionally */
+        if ((identity = PyObject_IsTrue(args[0])) < 0 || (names = PyObject_IsTrue(args[1])) < 0)
+            return NULL;
+    } else if (one_flag("graph_snapshot", "identity", args, nargs, kwnames, &identity) < 0) {
         return NULL;
-    return hs_snapshot_take(identity, 1, NULL, NULL);
+    }
+    return hs_snapshot_take(identity, names ? 2 : 1, NULL, NULL);
 }
 
 static PyObject *py_get_objects(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
@@ -223,7 +228,7 @@ static PyObject *py_edge(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize
         PyErr_SetString(PyExc_TypeError, "edge(parent, child) takes 2 arguments");
         return NULL;
     }
-    return hs_edge(args[0], args[1]);
+    return hs_edge_tuple(args[0], args[1]);
 }
 
 static PyObject *py_dot(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
@@ -235,12 +240,19 @@ static PyObject *py_dot(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_
     return hs_dot(args[0], args[1], args[2], args[3]);
 }
 
+static PyObject *py_load_heapfile(PyObject *Py_UNUSED(m), PyObject *path)
+{
+    return hs_heapfile_load(path);
+}
+
 static PyObject *py_frame_stack(PyObject *Py_UNUSED(m), PyObject *frame)
 {
     return hs_frame_stack_py(frame);
 }
 
 static PyMethodDef core_methods[] = {
+    {"load_heapfile", py_load_heapfile, METH_O,
+     "load_heapfile(path) -> the Snapshot saved in a heap file (HeapFileError when it cannot be read)."},
     {"summarize_heap", (PyCFunction)(void (*)(void))py_summarize_heap, METH_FASTCALL | METH_KEYWORDS,
      "summarize_heap(detail=False) -> Summary of every live object, from one C heap walk."},
     {"summarize", (PyCFunction)(void (*)(void))py_summarize, METH_VARARGS | METH_KEYWORDS,
@@ -248,7 +260,8 @@ static PyMethodDef core_methods[] = {
     {"snapshot", (PyCFunction)(void (*)(void))py_snapshot, METH_FASTCALL | METH_KEYWORDS,
      "snapshot(identity=True) -> Snapshot of every live object (no references kept)."},
     {"graph_snapshot", (PyCFunction)(void (*)(void))py_graph_snapshot, METH_FASTCALL | METH_KEYWORDS,
-     "graph_snapshot(identity=True) -> Snapshot with the reference graph and its roots."},
+     "graph_snapshot(identity=True[, names]) -> Snapshot with the reference graph and its roots\n"
+     "(names: and the name of every edge)."},
     {"get_objects", py_get_objects, METH_NOARGS, "get_objects() -> list of every live object."},
     {"count_objects", py_count_objects, METH_NOARGS, "count_objects() -> number of live objects."},
     {"identity_diff", (PyCFunction)(void (*)(void))py_identity_diff, METH_FASTCALL,

@@ -14,6 +14,10 @@
  * new (objects only move to older lists; find_leaks freezes the old heap into
  * the permanent generation so that this is exact for tracked objects), an
  * untracked one is new when its size differs.
+ *
+ * Across processes (a heap file against a snapshot of another process: their
+ * origins differ) type addresses mean nothing: an address matches when its
+ * object has the same detailed label instead, and serials are not used.
  */
 #include "records.h"
 #include "addrmap.h"
@@ -52,6 +56,7 @@ typedef struct {
 typedef struct {
     const SnapshotObject *o, *n;
     int exact, still_frozen;
+    const uint32_t *ocls, *ncls; /* across processes: per row, a class by detailed label */
 } matcher;
 
 /* Whether new record i is the object old record j was (same address). */
@@ -59,7 +64,7 @@ static int same_object(const matcher *mt, size_t j, size_t i)
 {
     const rec_t *q = &mt->o->recs[j], *r = &mt->n->recs[i];
     const srow_t *nr = &mt->n->rows[rec_row(r)];
-    if (mt->o->rows[rec_row(q)].type != nr->type)
+    if (mt->ocls ? mt->ocls[rec_row(q)] != mt->ncls[rec_row(r)] : mt->o->rows[rec_row(q)].type != nr->type)
         return 0;
     if (mt->exact)
         return mt->o->serials[j] == mt->n->serials[i];
@@ -78,11 +83,57 @@ static int same_object(const matcher *mt, size_t j, size_t i)
 #define BIT_SET(v, i) ((v)[(i) >> 3] |= (uint8_t)(1u << ((i)&7)))
 #define BIT_GET(v, i) (((v)[(i) >> 3] >> ((i)&7)) & 1u)
 
+/* Snapshots of different processes (heap files): type addresses mean nothing
+ * across them, so each row gets a class by its detailed label, shared by both.
+ * 0, or -1 with an exception. */
+static int row_classes(const SnapshotObject *o, const SnapshotObject *n, uint32_t **ocls, uint32_t **ncls)
+{
+    PyObject *index = PyDict_New();
+    *ocls = calloc(o->nrows + 1, sizeof(uint32_t));
+    *ncls = calloc(n->nrows + 1, sizeof(uint32_t));
+    if (!index || !*ocls || !*ncls) {
+        Py_XDECREF(index);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int side = 0; side < 2; side++) {
+        const SnapshotObject *s = side ? n : o;
+        uint32_t *cls = side ? *ncls : *ocls;
+        for (size_t i = 0; i < s->nrows; i++) {
+            if (!s->rows[i].count)
+                continue;
+            PyObject *label = s->labels[s->rows[i].dlabel];
+            PyObject *at = PyDict_GetItemWithError(index, label);
+            if (!at) {
+                at = PyErr_Occurred() ? NULL : PyLong_FromSsize_t(PyDict_GET_SIZE(index) + 1);
+                if (!at || PyDict_SetItem(index, label, at) < 0) {
+                    Py_XDECREF(at);
+                    Py_DECREF(index);
+                    return -1;
+                }
+                Py_DECREF(at); /* the dict holds it */
+            }
+            cls[i] = (uint32_t)PyLong_AsSize_t(at);
+        }
+    }
+    Py_DECREF(index);
+    return 0;
+}
+
 /* Fill d->newidx: the records of new_ whose object was not alive in old. */
 static int find_new(DiffObject *d)
 {
     const SnapshotObject *o = d->old, *n = d->new_;
-    matcher mt = {o, n, o->serials && n->serials && o->series == n->series, n->nfrozen > 0};
+    int cross = o->origin != n->origin;
+    matcher mt = {o, n, !cross && o->serials && n->serials && o->series == n->series, n->nfrozen > 0, NULL, NULL};
+    uint32_t *ocls = NULL, *ncls = NULL;
+    if (cross && row_classes(o, n, &ocls, &ncls) < 0) {
+        free(ocls);
+        free(ncls);
+        return -2;
+    }
+    mt.ocls = ocls;
+    mt.ncls = ncls;
     d->exact = mt.exact;
     size_t mb = 0, nb = 0, ub = 0;
     uint8_t *matched = hs_big_alloc(o->n / 8 + 1, &mb); /* old records matched */
@@ -145,6 +196,8 @@ static int find_new(DiffObject *d)
             d->newidx[d->nnew++] = i;
     rc = 0;
 done:
+    free(ocls);
+    free(ncls);
     hs_addrmap_free(&sparse);
     hs_addrmap_free(&rest);
     hs_big_free(matched, mb);
@@ -171,9 +224,10 @@ PyObject *hs_snapshot_diff(PyObject *self, PyObject *old)
     d->newidx = NULL;
     d->newidx_bytes = 0;
     d->exact = 0;
-    if (find_new(d) < 0) {
+    int rc = find_new(d);
+    if (rc < 0) {
         Py_DECREF(d);
-        return PyErr_NoMemory();
+        return rc == -2 ? NULL : PyErr_NoMemory();
     }
     return (PyObject *)d;
 }
@@ -443,6 +497,12 @@ static PyObject *diff_new_objects(DiffObject *d, PyObject *args, PyObject *kw)
         hs_parse_limit(lim, &limit) < 0 || select_rows(d->new_, label, detail, &sel) < 0)
         return NULL;
     SnapshotObject *n = d->new_;
+    if (n->loaded) {
+        free(sel);
+        PyErr_SetString(PyExc_ValueError, "new_objects(): the newer snapshot was loaded from a heap file, its "
+                                          "objects are not in this process (use new_records() for addresses)");
+        return NULL;
+    }
     refind f;
     memset(&f, 0, sizeof(f));
     f.d = d;

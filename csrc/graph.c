@@ -47,6 +47,26 @@ static void add_edge(hs_walker *w, PyObject *child)
 
 static uint32_t *big_u32(size_t n, size_t *bytes) { return hs_big_alloc(n * sizeof(uint32_t), bytes); }
 
+/* ---- 2. reverse ---------------------------------------------------------------- */
+
+int hs_graph_reverse(hs_graph *g)
+{
+    size_t n = g->n;
+    if (!(g->rev_off = big_u32(n + 1, &g->bytes[2])) || !(g->rev = big_u32(g->nedges + 1, &g->bytes[3])))
+        return -1;
+    for (size_t e = 0; e < g->nedges; e++)
+        g->rev_off[g->fwd[e] + 1]++;
+    for (size_t v = 0; v < n; v++)
+        g->rev_off[v + 1] += g->rev_off[v];
+    for (size_t u = 0; u < n; u++)
+        for (uint32_t e = g->fwd_off[u]; e < g->fwd_off[u + 1]; e++)
+            g->rev[g->rev_off[g->fwd[e]]++] = (uint32_t)u;
+    for (size_t v = n; v > 0; v--) /* the fill moved each offset to the next one's start */
+        g->rev_off[v] = g->rev_off[v - 1];
+    g->rev_off[0] = 0;
+    return 0;
+}
+
 /* ---- 3. roots (declarations used while building) ------------------------------- */
 
 /* A new root entry for node (root_of not set). */
@@ -332,18 +352,17 @@ int hs_graph_group_retained(hs_graph *g, uint32_t (*group)(void *, uint32_t), vo
     return hs_group_retained(g->n, g->idom, g->retained, group, ctx, ngroups, out);
 }
 
-/* replaced by edges.c at merge */
 const char *hs_graph_edge_name(const hs_graph *g, size_t e)
 {
-    (void)g;
-    (void)e;
-    return NULL;
+    if (!g->names || !g->ename || e >= g->nedges)
+        return NULL;
+    return hs_strtab_get(g->names, g->ename[e]);
 }
 
 size_t hs_graph_nbytes(const hs_graph *g)
 {
-    size_t b = sizeof(*g) + g->caproots * sizeof(hs_root);
-    for (int i = 0; i < 7; i++)
+    size_t b = sizeof(*g) + g->caproots * sizeof(hs_root) + (g->names ? hs_strtab_nbytes(g->names) : 0);
+    for (size_t i = 0; i < sizeof(g->bytes) / sizeof(g->bytes[0]); i++)
         b += g->bytes[i];
     return b;
 }
@@ -359,6 +378,10 @@ void hs_graph_free(hs_graph *g)
     hs_big_free(g->root_of, g->bytes[4]);
     hs_big_free(g->retained, g->bytes[5]);
     hs_big_free(g->idom, g->bytes[6]);
+    hs_big_free(g->ename, g->bytes[7]);
+    if (g->names)
+        hs_strtab_free(g->names);
+    free(g->names);
     for (size_t i = 0; i < g->nroots; i++) {
         Py_XDECREF(g->roots[i].name);
         Py_XDECREF(g->roots[i].code);

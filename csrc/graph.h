@@ -11,6 +11,7 @@
 #ifndef HS_GRAPH_H
 #define HS_GRAPH_H
 #include "accum.h"
+#include "strtab.h"
 
 enum hs_root_kind { ROOT_MODULE = 1, ROOT_FRAME, ROOT_OUTSIDE, ROOT_IGNORED /* heapscope's own argument */ };
 
@@ -37,13 +38,18 @@ typedef struct hs_graph {
     size_t nroots, caproots;
     uint64_t *retained;      /* retained size of every node, once asked for      */
     uint32_t *idom;          /* immediate dominators (dominators.h), with it     */
-    size_t bytes[7];         /* sizes of the arrays above (bigmem)               */
+    uint32_t *ename;         /* names (optional): forward edge e is named         */
+    hs_strtab *names;        /*   hs_strtab_get(names, ename[e]) (edges.c)       */
+    size_t bytes[8];         /* sizes of the arrays above (bigmem)               */
 } hs_graph;
 
 /* Build the graph of a walk that just ended (collector paused, no Python code
  * run since): addrs[i * stride] is the address of node i.  NULL with an
  * exception on failure. */
 hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, size_t n);
+/* The reverse arrays from n, nedges, fwd_off and fwd (valid: offsets
+ * monotone up to nedges, successors < n); -1 on out-of-memory. */
+int hs_graph_reverse(hs_graph *g);
 /* Make the root labels (Python code may run) and drop the strong references. */
 int hs_graph_labels(hs_graph *g);
 /* Frames running this code (heapscope's own entry points) are not roots. */
@@ -57,7 +63,7 @@ const uint64_t *hs_graph_retained(hs_graph *g, uint64_t (*size)(void *, uint32_t
 int hs_graph_group_retained(hs_graph *g, uint32_t (*group)(void *, uint32_t), void *ctx, size_t ngroups,
                             uint64_t *out);
 /* Name of forward edge e (an index into g->fwd) as UTF-8 (['key'], .attr,
- * [3], __self__, ...), or NULL when the graph was taken without names. */
+ * [3], __self__, ...; see edges.h), or NULL when the graph has no names. */
 const char *hs_graph_edge_name(const hs_graph *g, size_t e);
 /* Bytes the graph holds. */
 size_t hs_graph_nbytes(const hs_graph *g);

@@ -223,4 +223,15 @@ static inline PyObject *hs_code_freevar(PyCodeObject *co, Py_ssize_t i)
     return PyTuple_GET_ITEM(names, at);
 }
 
+/* Whether a str's characters can be read in place (PyUnicode_KIND/DATA):
+ * legacy, not yet "ready" strings exist only before 3.12. */
+static inline int hs_str_readable(PyObject *s)
+{
+#if HS_PY312
+    return PyUnicode_Check(s);
+#else
+    return PyUnicode_Check(s) && PyUnicode_IS_READY(s);
+#endif
+}
+
 #endif /* HS_PY_H */

@@ -7,18 +7,21 @@
  *               objects held from outside are kept as a fallback); runs as the
  *               snapshot's graph hook, so every address is still valid, and
  *               takes strong references to the objects of the paths chosen
- *   2. edges    how a parent refers to a child, found by looking at the two
- *               objects only (dict key, index, attribute, cell, ...); an
- *               instance __dict__ is never materialized
+ *   2. edges    how a parent refers to a child (edges.c), as Python tuples
  *   3. entry point   one fresh walk and graph for all the objects asked about
  *   4. stored graph  paths over a graph snapshot, followed forward from live
  *                    roots so that no recorded address is ever dereferenced;
  *                    by object (why_alive) or by node (top_retainers)
+ *   5. stored only   the same search over recorded data alone (heap files,
+ *                    paths_at): steps named by label, references by the
+ *                    graph's stored edge names
  */
 #include "paths.h"
-#include "snapshot.h"
+#include "records.h"
 #include "graph.h"
+#include "edges.h"
 #include "bigmem.h"
+#include <stdio.h>
 #include <string.h>
 
 #define UNSEEN 0xFFFFFFFFu
@@ -199,68 +202,27 @@ static int search(void *ctx, const uintptr_t *addrs, size_t stride, hs_graph *g)
 
 /* ---- 2. edges --------------------------------------------------------------------- */
 
-/* ("key", repr(key)) / ("attr", name) / ("index", i) / ("item", text): how p refers to c. */
+/* ("key", key) / ("attr", name) / ("index", i) / ("item", text): how p refers
+ * to c (edges.c), as the tuple paths.py formats. */
 static PyObject *edge(PyObject *p, PyObject *c)
 {
-    PyTypeObject *tp = Py_TYPE(p);
-    if (PyDict_Check(p)) {
-        Py_ssize_t pos = 0;
-        PyObject *k, *v;
-        while (PyDict_Next(p, &pos, &k, &v)) {
-            if (v == c)
-                return Py_BuildValue("(sO)", "key", k);
-            if (k == c)
-                return Py_BuildValue("(ss)", "item", " (a key)");
-        }
-    } else if (PyList_Check(p) || PyTuple_Check(p)) {
-        Py_ssize_t n = PyList_Check(p) ? PyList_GET_SIZE(p) : PyTuple_GET_SIZE(p);
-        PyObject **items = PyList_Check(p) ? ((PyListObject *)p)->ob_item : ((PyTupleObject *)p)->ob_item;
-        for (Py_ssize_t i = 0; i < n; i++)
-            if (items[i] == c)
-                return Py_BuildValue("(sn)", "index", i);
-    } else if (PyAnySet_Check(p)) {
-        return Py_BuildValue("(ss)", "item", " (a member)");
-    } else if (PyModule_Check(p)) {
-        if (PyModule_GetDict(p) == c)
-            return Py_BuildValue("(ss)", "attr", "__dict__");
-    } else if (PyMethod_Check(p)) {
-        return Py_BuildValue("(ss)", "attr", PyMethod_GET_SELF(p) == c ? "__self__" : "__func__");
-    } else if (PyCell_Check(p)) {
-        return Py_BuildValue("(ss)", "attr", "cell_contents");
-    } else if (PyFunction_Check(p)) {
-        PyFunctionObject *f = (PyFunctionObject *)p;
-        PyObject *cl = f->func_closure;
-        for (Py_ssize_t i = 0; cl && PyTuple_Check(cl) && i < PyTuple_GET_SIZE(cl); i++)
-            if (PyTuple_GET_ITEM(cl, i) == c && f->func_code && PyCode_Check(f->func_code)) {
-                PyObject *name = hs_code_freevar((PyCodeObject *)f->func_code, i);
-                return name ? Py_BuildValue("(sN)", "attr", PyUnicode_FromFormat("<cell %U>", name)) : NULL;
-            }
-        const char *a = c == f->func_globals ? "__globals__" : c == f->func_defaults ? "__defaults__"
-                      : c == f->func_kwdefaults ? "__kwdefaults__" : c == f->func_code ? "__code__"
-                      : c == f->func_dict ? "__dict__" : c == f->func_closure ? "__closure__" : NULL;
-        if (a)
-            return Py_BuildValue("(ss)", "attr", a);
-    } else if (PyType_Check(p)) {
-        PyTypeObject *t = (PyTypeObject *)p;
-        const char *a = c == t->tp_dict ? "__dict__" : c == t->tp_mro ? "__mro__" : c == t->tp_bases ? "__bases__"
-                      : c == (PyObject *)t->tp_base ? "__base__" : NULL;
-        if (a)
-            return Py_BuildValue("(ss)", "attr", a);
+    hs_edge e;
+    hs_edge_find(p, c, &e);
+    switch (e.kind) {
+    case HS_EDGE_KEY:
+        return Py_BuildValue("(sO)", "key", e.obj);
+    case HS_EDGE_INDEX:
+        return Py_BuildValue("(sn)", "index", e.index);
+    case HS_EDGE_ATTR:
+        if (e.cell)
+            return Py_BuildValue("(sN)", "attr", PyUnicode_FromFormat("<cell %U>", e.obj));
+        return e.obj ? Py_BuildValue("(sO)", "attr", e.obj) : Py_BuildValue("(ss)", "attr", e.text);
+    default:
+        return Py_BuildValue("(ss)", "item", e.text);
     }
-    if (!PyType_Check(p) && hs_instance_dict(p, tp) == c)
-        return Py_BuildValue("(ss)", "attr", "__dict__");
-    PyObject *name = hs_inline_attr_name(p, c);
-    if (name)
-        return Py_BuildValue("(sO)", "attr", name);
-    for (PyTypeObject *b = tp; b; b = b->tp_base) /* __slots__ and other object members */
-        for (PyMemberDef *m = b->tp_members; m && m->name; m++)
-            if ((m->type == T_OBJECT || m->type == T_OBJECT_EX) && !(m->flags & READONLY && m->offset == 0) &&
-                *(PyObject **)((char *)p + m->offset) == c)
-                return Py_BuildValue("(ss)", "attr", m->name);
-    return Py_BuildValue("(ss)", "item", "");
 }
 
-PyObject *hs_edge(PyObject *parent, PyObject *child) { return edge(parent, child); }
+PyObject *hs_edge_tuple(PyObject *parent, PyObject *child) { return edge(parent, child); }
 
 /* ---- 3. entry point ------------------------------------------------------------- */
 
@@ -561,5 +523,92 @@ done:
     hs_big_free(queue, qb);
     free(pending);
     free(want);
+    return out;
+}
+
+/* ---- 5. paths from the stored graph only ---------------------------------------
+ * For loaded snapshots (heap files) and paths_at(): the same search over the
+ * recorded graph; each step named by the object's detailed label and address,
+ * each reference by the graph's stored edge name (None without names).  No
+ * address is dereferenced. */
+
+PyObject *hs_snapshot_paths_at(SnapshotObject *s, uintptr_t addr, int max_paths)
+{
+    static const char *kinds[] = {"", "module", "frame", "outside", "ignored"};
+    hs_graph *g = s->graph;
+    if (!g) {
+        PyErr_SetString(PyExc_ValueError, "this snapshot has no graph: take it with heapscope.snapshot(graph=True)");
+        return NULL;
+    }
+    max_paths = max_paths < 1 ? 1 : max_paths > MAX_PATHS ? MAX_PATHS : max_paths;
+    uint32_t t = UNSEEN;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->recs[i].addr == addr) {
+            t = (uint32_t)i;
+            break;
+        }
+    if (t == UNSEEN) {
+        char msg[80];
+        snprintf(msg, sizeof(msg), "no object at address 0x%llx in this snapshot", (unsigned long long)addr);
+        PyErr_SetString(PyExc_ValueError, msg);
+        return NULL;
+    }
+    chains cs = {.n = 0};
+    size_t pb = 0, qb = 0;
+    uint32_t *parent = hs_big_alloc((size_t)g->n * sizeof(uint32_t), &pb);
+    uint32_t *queue = parent ? hs_big_alloc((size_t)g->n * sizeof(uint32_t), &qb) : NULL;
+    PyObject *out = NULL;
+    if (!queue) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (search_graph(g, t, UNSEEN, max_paths, &cs, parent, queue) < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    out = PyList_New(0);
+    for (int i = 0; out && i < cs.n; i++) {
+        const chain *ch = &cs.c[i];
+        PyObject *nodes = PyList_New(ch->len), *edges = PyList_New(ch->len ? ch->len - 1 : 0);
+        for (uint32_t j = 0; nodes && edges && j < ch->len; j++) {
+            uint32_t v = ch->nodes[j];
+            const rec_t *r = &s->recs[v];
+            PyObject *st = Py_BuildValue("(OK)", s->labels[s->rows[rec_row(r)].dlabel], (unsigned long long)r->addr);
+            if (!st) {
+                Py_CLEAR(nodes);
+                break;
+            }
+            PyList_SET_ITEM(nodes, j, st);
+            if (j + 1 == ch->len)
+                break;
+            const char *name = NULL;
+            for (uint32_t e = g->fwd_off[v]; e < g->fwd_off[v + 1]; e++)
+                if (g->fwd[e] == ch->nodes[j + 1]) {
+                    name = hs_graph_edge_name(g, e);
+                    break;
+                }
+            PyObject *en = name ? PyUnicode_DecodeUTF8(name, (Py_ssize_t)strlen(name), "replace") : Py_None;
+            if (!en) {
+                Py_CLEAR(edges);
+                break;
+            }
+            if (en == Py_None)
+                Py_INCREF(en);
+            PyList_SET_ITEM(edges, j, en);
+        }
+        hs_root *r = &g->roots[ch->root];
+        PyObject *tup = nodes && edges ? Py_BuildValue("(sOOO)", kinds[r->kind], r->label ? r->label : Py_None,
+                                                       nodes, edges)
+                                       : NULL;
+        Py_XDECREF(nodes);
+        Py_XDECREF(edges);
+        if (!tup || PyList_Append(out, tup) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(tup);
+    }
+done:
+    chains_free(&cs);
+    hs_big_free(parent, pb);
+    hs_big_free(queue, qb);
     return out;
 }

@@ -19,7 +19,7 @@ PyObject *hs_snapshot_why_alive(PyObject *snap, PyObject *obj, int max_paths);
  * instance __dict__ is never materialized): ("key", key object), ("attr",
  * name), ("index", i) or ("item", text); ("item", "") when not found.  Both
  * must be live objects the caller holds.  why_alive's steps and DOT edges. */
-PyObject *hs_edge(PyObject *parent, PyObject *child);
+PyObject *hs_edge_tuple(PyObject *parent, PyObject *child);
 /* Paths of nodes[0..count-1] of a graph snapshot, whose objects had types
  * types[k] (addresses, compared only): per node a list as above (at most
  * max_paths), or None when the object is no longer alive.  Stored chains are

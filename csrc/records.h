@@ -63,7 +63,22 @@ typedef struct {
     size_t nlabels;
     PyObject **labels;  /* heapscope's own strings */
     Py_ssize_t total_size;
+    /* where it comes from: origin names the process (type addresses and
+     * serials compare only within one); loaded snapshots come from a heap
+     * file (heapfile.c) and refer to nothing of this process */
+    uint64_t origin;
+    int loaded;
+    double created;         /* time.time() when taken */
+    PyObject *pyversion;    /* "3.11.7" of the process that took it */
+    size_t nreprs;          /* a few short reprs, by node (heap files) */
+    uint32_t *repr_node;
+    PyObject **reprs;
 } SnapshotObject;
+
+/* A new empty Snapshot of this process (every field zero but origin, created, pyversion). */
+SnapshotObject *hs_snapshot_new(void);
+/* This process's origin token (random, fixed for the process's life). */
+uint64_t hs_process_origin(void);
 
 /* ---- helpers shared by snapshot.c and diff.c ------------------------------------ */
 
@@ -81,5 +96,12 @@ PyObject *hs_print_rows(PyObject *rows, PyObject *limit, PyObject *file);
 /* Snapshot.diff(old): a new SnapshotDiff (diff.c). */
 PyObject *hs_snapshot_diff(PyObject *s, PyObject *old);
 int hs_diff_init(PyObject *module);
+/* Snapshot.save(path, reprs=True) and heapscope._core.load_heapfile(path) (heapfile.c). */
+PyObject *hs_snapshot_save(PyObject *s, PyObject *args, PyObject *kw);
+PyObject *hs_heapfile_load(PyObject *path);
+int hs_heapfile_init(PyObject *module);
+/* Paths over the stored graph only (paths.c section 5): [(kind, root label,
+ * [node], [edge name or None])] to the node at addr; nothing live is touched. */
+PyObject *hs_snapshot_paths_at(SnapshotObject *s, uintptr_t addr, int max_paths);
 
 #endif

@@ -16,11 +16,14 @@
 #include "graph.h"
 #include "dominators.h"
 #include "paths.h"
+#include "edges.h"
 #include "export.h"
 #include "identity.h"
 #include "sizes.h"
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 /* ---- 1. taking -------------------------------------------------------------------- */
 
@@ -124,21 +127,47 @@ static int snap_rows(SnapshotObject *s, hs_accum *a)
     return 0;
 }
 
-PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *hook_ctx)
+uint64_t hs_process_origin(void)
+{
+    static uint64_t origin;
+    if (!origin) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t x = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
+                     (uint64_t)(uintptr_t)&origin;
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdULL;
+        x ^= x >> 33;
+        origin = x ? x : 1;
+    }
+    return origin;
+}
+
+SnapshotObject *hs_snapshot_new(void)
 {
     SnapshotObject *s = PyObject_New(SnapshotObject, &HS_SnapshotType);
     if (!s)
         return NULL;
-    s->n = s->nrows = s->nlabels = s->nfrozen = 0;
-    s->recs = NULL;
-    s->serials = NULL;
-    s->recs_bytes = s->serials_bytes = 0;
-    s->rows = NULL;
-    s->labels = NULL;
-    s->series = 0;
-    s->total_size = 0;
-    s->identity = 0;
-    s->graph = NULL;
+    memset((char *)s + sizeof(PyObject), 0, sizeof(*s) - sizeof(PyObject));
+    s->origin = hs_process_origin();
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    s->created = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+    const char *v = Py_GetVersion();
+    size_t vl = strcspn(v, " ");
+    s->pyversion = PyUnicode_FromStringAndSize(v, (Py_ssize_t)vl);
+    if (!s->pyversion) {
+        Py_DECREF(s);
+        return NULL;
+    }
+    return s;
+}
+
+PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *hook_ctx)
+{
+    SnapshotObject *s = hs_snapshot_new();
+    if (!s)
+        return NULL;
     if (identity) {
         if (hs_identity_acquire() < 0) {
             Py_DECREF(s);
@@ -175,7 +204,9 @@ PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *ho
     }
     if (rc == 0 && graph) {
         s->graph = hs_graph_build(&b.a, &s->recs[0].addr, sizeof(rec_t) / sizeof(uintptr_t), s->n);
-        if (!s->graph || (hook && hook(hook_ctx, &s->recs[0].addr, sizeof(rec_t) / sizeof(uintptr_t), s->graph) < 0))
+        if (!s->graph || (graph > 1 && hs_edges_name_graph(s->graph, &s->recs[0].addr,
+                                                           sizeof(rec_t) / sizeof(uintptr_t)) < 0) ||
+            (hook && hook(hook_ctx, &s->recs[0].addr, sizeof(rec_t) / sizeof(uintptr_t), s->graph) < 0))
             rc = -1;
     }
     if (rc < 0 && b.too_many_rows) {
@@ -225,6 +256,11 @@ static void snapshot_dealloc(SnapshotObject *s)
     hs_big_free(s->recs, s->recs_bytes);
     hs_big_free(s->serials, s->serials_bytes);
     hs_graph_free(s->graph);
+    Py_XDECREF(s->pyversion);
+    for (size_t i = 0; i < s->nreprs; i++)
+        Py_XDECREF(s->reprs ? s->reprs[i] : NULL);
+    free(s->reprs);
+    free(s->repr_node);
     if (s->identity)
         hs_identity_release();
     PyObject_Free(s);
@@ -463,6 +499,9 @@ static PyObject *snapshot_roots(SnapshotObject *s, void *Py_UNUSED(c))
 
 static PyObject *snapshot_repr(SnapshotObject *s)
 {
+    if (s->loaded)
+        return PyUnicode_FromFormat("<heapscope Snapshot: %zu objects, %zd bytes, %zu labels, loaded, Python %U>",
+                                    s->n, s->total_size, s->nlabels, s->pyversion);
     return PyUnicode_FromFormat("<heapscope Snapshot: %zu objects, %zd bytes, %zu labels>", s->n, s->total_size,
                                 s->nlabels);
 }
@@ -492,13 +531,32 @@ int hs_snapshot_retained(PyObject *snap, uint32_t node, uint64_t *out)
 }
 
 /* Bytes that would be freed with obj: its retained size in this snapshot's graph. */
+/* An address argument (int); 0, or -1 with an exception. */
+static int parse_addr(PyObject *o, uintptr_t *addr)
+{
+    if (!PyLong_Check(o)) {
+        PyErr_SetString(PyExc_TypeError, "a loaded snapshot refers to no live object: give an address (an int)");
+        return -1;
+    }
+    unsigned long long v = PyLong_AsUnsignedLongLong(o);
+    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
+        PyErr_SetString(PyExc_ValueError, "not an address");
+        return -1;
+    }
+    *addr = (uintptr_t)v;
+    return 0;
+}
+
 static PyObject *snapshot_retained_size(SnapshotObject *s, PyObject *obj)
 {
+    uintptr_t addr = (uintptr_t)obj;
+    if (s->loaded && parse_addr(obj, &addr) < 0)
+        return NULL;
     const uint64_t *r = retained_of(s);
     if (!r)
         return NULL;
     for (size_t i = 0; i < s->n; i++)
-        if (s->recs[i].addr == (uintptr_t)obj)
+        if (s->recs[i].addr == addr)
             return PyLong_FromUnsignedLongLong(r[i]);
     PyErr_SetString(PyExc_ValueError, "the object is not in this snapshot");
     return NULL;
@@ -530,8 +588,14 @@ static PyObject *snapshot_top_retainers(SnapshotObject *s, PyObject *args, PyObj
         return NULL;
     if (n < 0)
         n = 0;
+    if (paths && s->loaded) { /* its addresses are another process's: no live walk */
+        PyErr_SetString(PyExc_ValueError,
+                        "top_retainers(paths=) needs the live heap; for a loaded snapshot use why_alive(address)");
+        return NULL;
+    }
     size_t m = (size_t)n < s->n ? (size_t)n : s->n, used = 0;
-    top_t *best = malloc((m + 1) * sizeof(top_t));
+    int all = m > 256; /* many asked for: sort them all rather than insert m ways */
+    top_t *best = malloc(((all ? s->n : m) + 1) * sizeof(top_t));
     uint32_t *nodes = paths ? malloc((m + 1) * sizeof(uint32_t)) : NULL;
     uintptr_t *types = paths ? malloc((m + 1) * sizeof(uintptr_t)) : NULL;
     PyObject *raw = NULL, *out = NULL;
@@ -539,7 +603,14 @@ static PyObject *snapshot_top_retainers(SnapshotObject *s, PyObject *args, PyObj
         PyErr_NoMemory();
         goto done;
     }
-    for (size_t i = 0; i < s->n && m; i++) { /* keep the m largest, smallest last */
+    if (all) {
+        for (size_t i = 0; i < s->n; i++) {
+            best[i].retained = r[i];
+            best[i].node = (uint32_t)i;
+        }
+        used = s->n;
+    }
+    for (size_t i = 0; !all && i < s->n && m; i++) { /* keep the m largest, smallest last */
         if (used == m && r[i] <= best[m - 1].retained)
             continue;
         size_t j = used < m ? used++ : m - 1;
@@ -551,6 +622,8 @@ static PyObject *snapshot_top_retainers(SnapshotObject *s, PyObject *args, PyObj
         best[j].node = (uint32_t)i;
     }
     qsort(best, used, sizeof(top_t), top_cmp);
+    if (used > m)
+        used = m;
     if (paths) {
         for (size_t k = 0; k < used; k++) {
             nodes[k] = best[k].node;
@@ -595,7 +668,58 @@ static PyObject *snapshot_why_alive(SnapshotObject *s, PyObject *args, PyObject 
     int max_paths = 3;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|i:why_alive", kwlist, &obj, &max_paths))
         return NULL;
+    if (s->loaded) {
+        uintptr_t addr;
+        return parse_addr(obj, &addr) < 0 ? NULL : hs_snapshot_paths_at(s, addr, max_paths);
+    }
     return hs_snapshot_why_alive((PyObject *)s, obj, max_paths);
+}
+
+static PyObject *snapshot_paths_at(SnapshotObject *s, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"address", "max_paths", NULL};
+    unsigned long long addr;
+    int max_paths = 3;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "K|i:paths_at", kwlist, &addr, &max_paths))
+        return NULL;
+    return hs_snapshot_paths_at(s, (uintptr_t)addr, max_paths);
+}
+
+static PyObject *snapshot_repr_at(SnapshotObject *s, PyObject *arg)
+{
+    uintptr_t addr;
+    if (parse_addr(arg, &addr) < 0)
+        return NULL;
+    for (size_t i = 0; i < s->nreprs; i++)
+        if (s->recs[s->repr_node[i]].addr == addr) {
+            Py_INCREF(s->reprs[i]);
+            return s->reprs[i];
+        }
+    Py_RETURN_NONE;
+}
+
+static PyObject *snapshot_reprs(SnapshotObject *s, void *Py_UNUSED(c))
+{
+    PyObject *d = PyDict_New();
+    for (size_t i = 0; d && i < s->nreprs; i++) {
+        PyObject *k = PyLong_FromUnsignedLongLong(s->recs[s->repr_node[i]].addr);
+        if (!k || PyDict_SetItem(d, k, s->reprs[i]) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(k);
+    }
+    return d;
+}
+
+static PyObject *snapshot_loaded(SnapshotObject *s, void *Py_UNUSED(c)) { return PyBool_FromLong(s->loaded); }
+static PyObject *snapshot_pyversion(SnapshotObject *s, void *Py_UNUSED(c))
+{
+    Py_INCREF(s->pyversion);
+    return s->pyversion;
+}
+static PyObject *snapshot_created(SnapshotObject *s, void *Py_UNUSED(c)) { return PyFloat_FromDouble(s->created); }
+static PyObject *snapshot_has_names(SnapshotObject *s, void *Py_UNUSED(c))
+{
+    return PyBool_FromLong(s->graph && s->graph->names);
 }
 
 static PySequenceMethods snapshot_as_sequence = {
@@ -613,6 +737,13 @@ static PyMethodDef snapshot_methods[] = {
     {"why_alive", (PyCFunction)(void (*)(void))snapshot_why_alive, METH_VARARGS | METH_KEYWORDS,
      "why_alive(obj, max_paths=3) -> [(kind, root, objects, edges)] over this snapshot's graph; a fresh walk "
      "when the heap has changed along the paths."},
+    {"paths_at", (PyCFunction)(void (*)(void))snapshot_paths_at, METH_VARARGS | METH_KEYWORDS,
+     "paths_at(address, max_paths=3) -> [(kind, root, [(label, address)], [edge name or None])] from the "
+     "stored graph only (no live object is touched; edge names need snapshot(graph=True, names=True))."},
+    {"repr_at", (PyCFunction)snapshot_repr_at, METH_O,
+     "repr_at(address) -> the short repr stored for that object (heap files), or None."},
+    {"save", (PyCFunction)(void (*)(void))hs_snapshot_save, METH_VARARGS | METH_KEYWORDS,
+     "save(path, reprs=True): write this snapshot to a heap file (atomically); heapscope.load() reads it."},
     {"retained_size", (PyCFunction)snapshot_retained_size, METH_O,
      "retained_size(obj) -> bytes freed with obj (its dominator subtree in this snapshot's graph)."},
     {"top_retainers", (PyCFunction)(void (*)(void))snapshot_top_retainers, METH_VARARGS | METH_KEYWORDS,
@@ -635,6 +766,11 @@ static PyGetSetDef snapshot_getset[] = {
     {"exact", (getter)snapshot_exact, NULL, "Whether objects carry creation serials (3.13+).", NULL},
     {"nedges", (getter)snapshot_nedges, NULL, "References in the graph (None without one).", NULL},
     {"roots", (getter)snapshot_roots, NULL, "[(kind, label)] of the graph's roots (None without a graph).", NULL},
+    {"loaded", (getter)snapshot_loaded, NULL, "Whether it was read from a heap file.", NULL},
+    {"python_version", (getter)snapshot_pyversion, NULL, "Python version of the process that took it.", NULL},
+    {"created", (getter)snapshot_created, NULL, "When it was taken (time.time()).", NULL},
+    {"has_names", (getter)snapshot_has_names, NULL, "Whether its graph names every edge.", NULL},
+    {"reprs", (getter)snapshot_reprs, NULL, "{address: short repr} stored with it (heap files).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -661,5 +797,5 @@ int hs_snapshot_init(PyObject *module)
         return -1;
     if (hs_own_type(&HS_SnapshotType) < 0)
         return -1;
-    return hs_diff_init(module);
+    return hs_diff_init(module) < 0 ? -1 : hs_heapfile_init(module);
 }

@@ -22,7 +22,8 @@ extern PyTypeObject HS_SnapshotDiffType;
 typedef int (*hs_graph_hook)(void *ctx, const uintptr_t *addrs, size_t stride, struct hs_graph *g);
 
 /* A new Snapshot of every live object; identity: take part in a serial series
- * (3.13+); graph: add the reference graph (then hook, if given, sees it). */
+ * (3.13+); graph: add the reference graph (then hook, if given, sees it), 2:
+ * with the names of its edges (edges.c). */
 PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *hook_ctx);
 /* The graph of a Snapshot, or NULL. */
 struct hs_graph *hs_snapshot_graph(PyObject *snap);

@@ -308,7 +308,8 @@ def expected_edge(name, ordinal):
         return ("element", ordinal)
     if name == "":
         return ("hidden", ordinal)
-    if len(name) > 2 and name[0] == "[" and name[-1] == "]" and name[1:-1].isdigit() and name[1:-1].isascii():
+    if (len(name) > 2 and name[0] == "[" and name[-1] == "]" and name[1:-1].isdigit() and name[1:-1].isascii()
+            and int(name[1:-1]) < 2**32):  # as export.c: larger ones are int dict keys (e.g. ids)
         return ("element", int(name[1:-1]))
     if name.startswith(".") and len(name) > 1:
         return ("property", name[1:])

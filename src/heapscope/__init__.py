@@ -9,6 +9,8 @@ package is the thin Python layer users import:
   which objects are new; ``heapscope.label(obj, detail=True)``.
 - ``heapscope.find_leaks(action)``: repeat an action, report what leaks.
 - ``heapscope.why_alive(obj)``: the chains of references that keep it alive.
+- ``Snapshot.save(path)``, ``heapscope.load(path)``: heap files for offline
+  analysis (``heapscope summary|diff|top|why FILE``).
 - ``heapscope.report.write_html``, ``LeakReport.to_html``: one self-contained
   HTML page of snapshots over time, leaks and their paths.
 - ``heapscope.objgraph``: ``typestats``, ``most_common_types``,
@@ -42,6 +44,7 @@ from heapscope import summary as _summary  # noqa: E402,F401  (registers the lab
 from heapscope.snapshots import Snapshot, SnapshotDiff, diff, snapshot  # noqa: E402
 from heapscope.leaks import Leak, LeakReport, find_leaks  # noqa: E402
 from heapscope.paths import Path, Retainer, why_alive  # noqa: E402
+from heapscope.heapfile import HeapFileError, load  # noqa: E402
 from heapscope import report  # noqa: E402,F401  (heapscope.report.write_html)
 from heapscope.objgraph import (  # noqa: E402
     by_type,
@@ -77,6 +80,8 @@ __all__ = [
     "why_alive",
     "Path",
     "Retainer",
+    "load",
+    "HeapFileError",
     "typestats",
     "most_common_types",
     "show_most_common_types",

@@ -103,7 +103,17 @@ def _run_run(args):
         return e.status
 
 
-_SUBCOMMANDS = (_add_demo, _add_run, _add_report)
+from heapscope import cli_files as _files  # noqa: E402
+
+_SUBCOMMANDS = (
+    _add_demo,
+    _add_run,
+    _add_report,
+    _files.add_summary,
+    _files.add_diff,
+    _files.add_top,
+    _files.add_why,
+)
 
 
 def build_parser():

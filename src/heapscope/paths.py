@@ -52,6 +52,14 @@ def _edge(e):
     return what
 
 
+def _plain_key(text):
+    """Whether a stored edge name is a whole str key without escapes (``['name']``),
+    so that ``.__dict__['name']`` reads ``.name`` as it does for live paths."""
+    inner = text[2:-2]
+    return (len(text) > 4 and text.startswith("['") and text.endswith("']")
+            and "\\" not in inner and "'" not in inner)
+
+
 class Path:
     """One chain of references from a root to an object.
 
@@ -82,6 +90,30 @@ class Path:
             i += 1
         self.steps = steps
 
+    @classmethod
+    def stored(cls, kind, root, nodes, edges):
+        """A Path from a snapshot's stored graph (heap files): nodes are
+        (detailed label, address), edges the stored names (None: unnamed)."""
+        self = cls.__new__(cls)
+        self.kind = kind
+        self.root = root
+        self.refs = len(edges)
+        names = [label for label, _ in nodes]
+        texts = ["?" if e is None else e for e in edges]
+        steps = []
+        i = 0
+        while i < len(names):
+            name = names[i]
+            edge = texts[i] if i < len(texts) else ""
+            # obj.__dict__['name'] reads obj.name, as for live paths
+            if edge == ".__dict__" and i + 1 < len(texts) and _plain_key(texts[i + 1]):
+                edge = "." + texts[i + 1][2:-2]
+                i += 1
+            steps.append((name, edge))
+            i += 1
+        self.steps = steps
+        return self
+
     def __len__(self):
         """References from the root to the object (a collapsed ``.name`` step
         through a ``__dict__`` is two)."""
@@ -108,8 +140,12 @@ def why_alive(obj, max_paths=3, snap=None):
 
     snap -- a ``heapscope.snapshot(graph=True)`` to search instead of walking
             the heap again; its paths are checked against the live heap, and
-            a fresh walk answers when they no longer hold
+            a fresh walk answers when they no longer hold.  A loaded one
+            (``heapscope.load``) takes the object's address instead, and
+            answers from its stored graph and edge names only
     """
+    if snap is not None and snap.loaded:
+        return [Path.stored(*p) for p in snap.why_alive(obj, max_paths)]
     if snap is not None:
         return [Path(*p) for p in snap.why_alive(obj, max_paths)]
     return [Path(*p) for p in _core.why_alive((obj,), max_paths)[0]]

@@ -26,7 +26,7 @@ Snapshot = _core.Snapshot
 SnapshotDiff = _core.SnapshotDiff
 
 
-def snapshot(collect=DEFAULT_COLLECT, identity=True, graph=False):
+def snapshot(collect=DEFAULT_COLLECT, identity=True, graph=False, names=False):
     """A Snapshot of every live object.
 
     collect  -- garbage collection first: 0, 1 (default), 2 or None
@@ -34,10 +34,15 @@ def snapshot(collect=DEFAULT_COLLECT, identity=True, graph=False):
                 snapshot lives (exact diffs; object creation costs more)
     graph    -- add the reference graph and its roots (8 bytes a reference,
                 12 an object): ``heapscope.why_alive(obj, snap=...)``
+    names    -- with graph: also name every reference (``.attr``, ``['key']``,
+                ``[3]``...; 4 bytes a reference plus the distinct names), so
+                that a saved heap file shows named paths offline
     """
+    if names and not graph:
+        raise ValueError("names=True needs graph=True")
     _collect(collect)
     if graph:
-        return _core.graph_snapshot(identity)
+        return _core.graph_snapshot(identity, names)
     return _core.snapshot(identity)
 
 
