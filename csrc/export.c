@@ -728,7 +728,12 @@ PyObject *hs_export_jsonl(SnapshotObject *s, PyObject *path)
         c.retained = g->retained;
     }
     c.names = g && g->nedges && hs_graph_edge_name(g, 0) != NULL;
-    const char *v = Py_GetVersion();
+    /* The version of the Python that took it (a loaded snapshot's origin). */
+    const char *v = s->pyversion && PyUnicode_Check(s->pyversion) ? PyUnicode_AsUTF8(s->pyversion) : NULL;
+    if (!v) {
+        PyErr_Clear();
+        v = Py_GetVersion();
+    }
     size_t k = 0;
     while (v[k] && v[k] != ' ' && v[k] != '"' && v[k] != '\\' && (unsigned char)v[k] >= 0x20 && k + 1 < sizeof(c.version))
         k++;

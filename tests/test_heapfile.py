@@ -346,11 +346,33 @@ def test_cli_summary_diff_top_why(child_files, saved):
     assert r.stdout.startswith(hex(id(target)))
 
 
+def test_cli_export(child_files, tmp_path):
+    """heapscope export: a heap file from another process to DevTools and JSON lines, the
+    header naming the Python that took it, counts equal to the loaded snapshot's."""
+    import json
+    old, new = child_files
+    dt, jl = tmp_path / "new.heapsnapshot", tmp_path / "new.jsonl"
+    r = _run("-m", "heapscope", "export", new, "--devtools", str(dt), "--jsonl", str(jl))
+    assert r.returncode == 0, r.stderr
+    snap = heapscope.load(new)
+    with open(dt, encoding="utf-8") as f:
+        doc = json.load(f)
+    meta = doc["snapshot"]
+    assert meta["node_count"] == len(snap) + 1 and meta["edge_count"] >= snap.nedges
+    with open(jl, encoding="utf-8") as f:
+        header = json.loads(f.readline())
+        lines = sum(1 for _ in f)
+    assert header["python"] == snap.python_version and lines == len(snap)
+    r = _run("-m", "heapscope", "export", new)
+    assert r.returncode == 2 and "--devtools" in r.stderr
+
+
 def test_cli_errors(tmp_path, saved):
     bad = tmp_path / "bad.hsh"
     bad.write_bytes(b"not a heap file at all, sorry")
     for cmd in (["summary", str(bad)], ["top", str(bad)], ["why", str(bad), "0x10"],
-                ["diff", str(bad), str(bad)], ["summary", str(tmp_path / "none.hsh")]):
+                ["diff", str(bad), str(bad)], ["summary", str(tmp_path / "none.hsh")],
+                ["export", str(bad), "--jsonl", str(tmp_path / "x.jsonl")]):
         r = _run("-m", "heapscope", *cmd)
         assert r.returncode == 1, (cmd, r.stdout, r.stderr)
         assert r.stderr.startswith("heapscope: error:") and "Traceback" not in r.stderr

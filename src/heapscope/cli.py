@@ -113,6 +113,7 @@ _SUBCOMMANDS = (
     _files.add_diff,
     _files.add_top,
     _files.add_why,
+    _files.add_export,
 )
 
 

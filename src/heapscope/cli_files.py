@@ -170,3 +170,37 @@ def _run_why(args):
     for p in paths:
         print("  " + str(p))
     return 0
+
+
+# ---- export FILE --------------------------------------------------------------------
+
+def add_export(subparsers):
+    p = subparsers.add_parser("export", help="convert a heap file for other tools",
+                              description="Write a heap file as a Chrome DevTools .heapsnapshot (open it in "
+                                          "Chrome's Memory tab: retainers and retained sizes; needs a graph) "
+                                          "and/or as JSON lines, one object a line, for scripts.")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--devtools", metavar="OUT.heapsnapshot", help="write the Chrome DevTools heap snapshot")
+    p.add_argument("--jsonl", metavar="OUT.jsonl", help="write JSON lines")
+    p.set_defaults(run=_run_export, parser=p)
+
+
+def _run_export(args):
+    if not args.devtools and not args.jsonl:
+        args.parser.error("give --devtools OUT.heapsnapshot and/or --jsonl OUT.jsonl")
+    snap = _load(args.file)
+    if snap is None:
+        return 1
+    if args.devtools and not _needs_graph(args.file, snap):
+        return 1
+    try:
+        if args.devtools:
+            snap.export_devtools(args.devtools)
+            print("heapscope: wrote %s" % args.devtools, file=sys.stderr)
+        if args.jsonl:
+            snap.export_jsonl(args.jsonl)
+            print("heapscope: wrote %s" % args.jsonl, file=sys.stderr)
+    except (OSError, ValueError) as e:
+        print("heapscope: error: %s" % e, file=sys.stderr)
+        return 1
+    return 0
