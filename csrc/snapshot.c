@@ -20,6 +20,7 @@
 #include "export.h"
 #include "identity.h"
 #include "sizes.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -499,11 +500,15 @@ static PyObject *snapshot_roots(SnapshotObject *s, void *Py_UNUSED(c))
 
 static PyObject *snapshot_repr(SnapshotObject *s)
 {
+    char graph[96] = "";
+    if (s->graph)
+        snprintf(graph, sizeof(graph), ", graph: %zu references, %zu roots%s", s->graph->nedges, s->graph->nroots,
+                 hs_graph_edge_name(s->graph, 0) ? ", named" : "");
     if (s->loaded)
-        return PyUnicode_FromFormat("<heapscope Snapshot: %zu objects, %zd bytes, %zu labels, loaded, Python %U>",
-                                    s->n, s->total_size, s->nlabels, s->pyversion);
-    return PyUnicode_FromFormat("<heapscope Snapshot: %zu objects, %zd bytes, %zu labels>", s->n, s->total_size,
-                                s->nlabels);
+        return PyUnicode_FromFormat("<heapscope Snapshot: %zu objects, %zd bytes, %zu labels%s, loaded, Python %U>",
+                                    s->n, s->total_size, s->nlabels, graph, s->pyversion);
+    return PyUnicode_FromFormat("<heapscope Snapshot: %zu objects, %zd bytes, %zu labels%s>", s->n, s->total_size,
+                                s->nlabels, graph);
 }
 
 

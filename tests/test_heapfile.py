@@ -533,3 +533,14 @@ def test_fuzz_random_mutations(tmp_path):
         loaded += 1
         _exercise(s)
     assert rejected > 150 and loaded > 10
+
+
+def test_repr_says_graph_names_and_origin(tmp_path):
+    plain, graph, named = heapscope.snapshot(), heapscope.snapshot(graph=True), \
+        heapscope.snapshot(graph=True, names=True)
+    assert "graph" not in repr(plain)
+    assert ", graph: %d references, %d roots>" % (graph.nedges, len(graph.roots)) in repr(graph)
+    assert repr(named).endswith(", named>")
+    named.save(tmp_path / "n.hsh")
+    loaded = heapscope.load(tmp_path / "n.hsh")
+    assert ", named, loaded, Python %d.%d.%d>" % sys.version_info[:3] in repr(loaded)

@@ -23,7 +23,7 @@ def load(path):
 def offline_paths(snap, address, max_paths=3):
     """why_alive of the object at ``address`` from the snapshot's stored graph
     only: a list of Path (steps named by detailed label, references by the
-    stored edge names, ``?`` when the graph has none)."""
+    stored edge names, ``[?]`` when the graph has none)."""
     from heapscope.paths import Path
 
     return [Path.stored(*p) for p in snap.paths_at(address, max_paths)]

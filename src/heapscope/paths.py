@@ -99,7 +99,7 @@ class Path:
         self.root = root
         self.refs = len(edges)
         names = [label for label, _ in nodes]
-        texts = ["?" if e is None else e for e in edges]
+        texts = ["[?]" if e is None else e for e in edges]  # an unnamed reference
         steps = []
         i = 0
         while i < len(names):
