@@ -49,15 +49,24 @@ static uint32_t *big_u32(size_t n, size_t *bytes) { return hs_big_alloc(n * size
 
 /* ---- 2. reverse ---------------------------------------------------------------- */
 
-int hs_graph_reverse(hs_graph *g)
+/* Reverse offsets: in-degrees, summed (a counting sort's first half). */
+static int reverse_offsets(hs_graph *g)
 {
-    size_t n = g->n;
-    if (!(g->rev_off = big_u32(n + 1, &g->bytes[2])) || !(g->rev = big_u32(g->nedges + 1, &g->bytes[3])))
+    if (!(g->rev_off = big_u32((size_t)g->n + 1, &g->bytes[2])))
         return -1;
     for (size_t e = 0; e < g->nedges; e++)
         g->rev_off[g->fwd[e] + 1]++;
-    for (size_t v = 0; v < n; v++)
+    for (size_t v = 0; v < g->n; v++)
         g->rev_off[v + 1] += g->rev_off[v];
+    return 0;
+}
+
+/* Reverse edges, once the offsets are there (its second half). */
+static int reverse_edges(hs_graph *g)
+{
+    size_t n = g->n;
+    if (!(g->rev = big_u32(g->nedges + 1, &g->bytes[3])))
+        return -1;
     for (size_t u = 0; u < n; u++)
         for (uint32_t e = g->fwd_off[u]; e < g->fwd_off[u + 1]; e++)
             g->rev[g->rev_off[g->fwd[e]]++] = (uint32_t)u;
@@ -65,6 +74,11 @@ int hs_graph_reverse(hs_graph *g)
         g->rev_off[v] = g->rev_off[v - 1];
     g->rev_off[0] = 0;
     return 0;
+}
+
+int hs_graph_reverse(hs_graph *g)
+{
+    return reverse_offsets(g) < 0 || reverse_edges(g) < 0 ? -1 : 0;
 }
 
 /* ---- 3. roots (declarations used while building) ------------------------------- */
@@ -207,12 +221,8 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
     b.fwd = NULL;
 
     /* ---- 2. reverse: offsets (in-degrees) now, the edges once the roots are known ---- */
-    if (!(g->rev_off = big_u32(n + 1, &g->bytes[2])))
+    if (reverse_offsets(g) < 0)
         goto oom;
-    for (size_t e = 0; e < g->nedges; e++)
-        g->rev_off[g->fwd[e] + 1]++;
-    for (size_t v = 0; v < n; v++)
-        g->rev_off[v + 1] += g->rev_off[v];
 
     /* ---- 3. roots ---- */
     if (!(g->root_of = big_u32(n, &g->bytes[4])) || !(refs = hs_big_alloc(n * sizeof(int32_t), &refs_bytes)))
@@ -256,14 +266,8 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
     hs_nodemap_free(&b.index); /* before the reverse edges: lower peak memory */
 
     /* ---- 2 (end). reverse edges ---- */
-    if (!(g->rev = big_u32(g->nedges + 1, &g->bytes[3])))
+    if (reverse_edges(g) < 0)
         goto oom;
-    for (size_t u = 0; u < n; u++)
-        for (uint32_t e = g->fwd_off[u]; e < g->fwd_off[u + 1]; e++)
-            g->rev[g->rev_off[g->fwd[e]]++] = (uint32_t)u;
-    for (size_t v = n; v > 0; v--) /* the fill moved each offset to the next one's start */
-        g->rev_off[v] = g->rev_off[v - 1];
-    g->rev_off[0] = 0;
     return g;
 oom:
     PyErr_NoMemory();
