@@ -599,7 +599,7 @@ def _at_exit(st, p, status, paths, report, write_html, save):
     if gc.isenabled():
         gc.collect(1)  # the table and the last snapshot without the young garbage (main thread)
     last = _core.snapshot(st.identity) if st.base is not None else None
-    out = ["", "heapscope: %s exited with status %d after %.1f s; %d samples every %g s%s" % (
+    out = ["", "heapscope: %s exited with status %d after %.1f s; %d samples (at start, every %g s, at exit)%s" % (
         p.name, status, duration, st.ticks + 2, st.interval,
         " (%d skipped)" % st.skipped if st.skipped else "")]
     rows = (last.summary() if last is not None else _core.summarize_heap(False).rows())
