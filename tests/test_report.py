@@ -551,11 +551,14 @@ def devtools():
     if exe is None:
         pytest.skip("no chromium on PATH (Debian: apt-get install chromium fonts-dejavu-core)")
     profile = tempfile.mkdtemp(prefix="heapscope-chromium-")
+    # The browser is not under test: not under the sanitizer build's preloaded runtime either
+    # (.ci/run's ASan step sets LD_PRELOAD for the Python process, and Chromium hangs under it).
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS")}
     proc = subprocess.Popen(
         [exe, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
          "--disable-extensions", "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--remote-debugging-port=0",
          "--window-size=1200,1600", "--hide-scrollbars", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         port_file = os.path.join(profile, "DevToolsActivePort")
         deadline = time.monotonic() + 60
