@@ -360,6 +360,22 @@ static PyObject *follow(hs_walker *w, const chain *ch, hs_graph *g, const uintpt
     return list;
 }
 
+/* Every chain of cs followed forward (collector paused), appended to lists;
+ * -1 when one cannot be followed (the heap moved on) or on error. */
+static int follow_all(hs_walker *w, const chains *cs, hs_graph *g, const uintptr_t *addrs, size_t stride,
+                      PyObject *lists)
+{
+    int rc = 0, was = hs_gc_pause();
+    for (int i = 0; rc == 0 && i < cs->n; i++) {
+        PyObject *l = follow(w, &cs->c[i], g, addrs, stride);
+        if (!l || PyList_Append(lists, l) < 0)
+            rc = -1;
+        Py_XDECREF(l);
+    }
+    hs_gc_resume(was);
+    return rc;
+}
+
 PyObject *hs_snapshot_why_alive(PyObject *snap, PyObject *obj, int max_paths)
 {
     hs_graph *g = hs_snapshot_graph(snap);
@@ -381,14 +397,7 @@ PyObject *hs_snapshot_why_alive(PyObject *snap, PyObject *obj, int max_paths)
         stale = 1;
     hs_walker w;
     memset(&w, 0, sizeof(w));
-    int was = hs_gc_pause();
-    for (int i = 0; !stale && i < cs.n; i++) {
-        PyObject *l = follow(&w, &cs.c[i], g, addrs, stride);
-        if (!l || PyList_Append(lists, l) < 0)
-            stale = 1;
-        Py_XDECREF(l);
-    }
-    hs_gc_resume(was);
+    stale = stale || follow_all(&w, &cs, g, addrs, stride, lists) < 0;
     hs_walk_release(&w);
     hs_big_free(parent, pb);
     hs_big_free(queue, qb);
@@ -447,14 +456,7 @@ PyObject *hs_snapshot_node_paths(PyObject *snap, const uint32_t *nodes, const ui
         chains cs = {.n = 0};
         PyObject *lists = PyList_New(0), *p = NULL;
         int stale = !lists || nodes[k] >= g->n || search_graph(g, nodes[k], UNSEEN, max_paths, &cs, parent, queue) < 0;
-        int was = hs_gc_pause();
-        for (int i = 0; !stale && i < cs.n; i++) {
-            PyObject *l = follow(&w, &cs.c[i], g, addrs, stride);
-            if (!l || PyList_Append(lists, l) < 0)
-                stale = 1;
-            Py_XDECREF(l);
-        }
-        hs_gc_resume(was);
+        stale = stale || follow_all(&w, &cs, g, addrs, stride, lists) < 0;
         if (!stale && cs.n)
             p = target_paths(&cs, lists, g);
         chains_free(&cs);

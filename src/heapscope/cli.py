@@ -13,12 +13,9 @@ from heapscope.report import _add_report
 __all__ = ["main"]
 
 
-def _positive_int(text):
-    """argparse type: an int of at least 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1, not %d" % value)
-    return value
+from heapscope.cli_files import int_at_least  # noqa: E402
+
+_positive_int = int_at_least(1)
 
 
 def _add_demo(subparsers):

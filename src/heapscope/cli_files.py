@@ -25,13 +25,21 @@ def _address(text):
     return value
 
 
-def _nonneg(text):
+def int_at_least(minimum):
+    """argparse type: an int of at least ``minimum``."""
     import argparse
 
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be at least 0, not %d" % value)
-    return value
+    def parse(text):
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError("must be at least %d, not %d" % (minimum, value))
+        return value
+
+    parse.__name__ = "int"  # argparse: "invalid int value: 'x'"
+    return parse
+
+
+_nonneg = int_at_least(0)
 
 
 def _load(path):

@@ -63,6 +63,24 @@ def _median(values):
     return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) // 2
 
 
+def _detail_lines(leak, size, per, grows="", num=_num):
+    """The lines under a leak's row: samples, allocation site, path, retained
+    bytes (``size(bytes)``) and accumulation (``num(entries)``), rates ``per``
+    unit."""
+    lines = ["      e.g. %s" % _safe_repr(s) for s in leak.samples]
+    if leak.traceback is not None and len(leak.traceback):
+        fr = leak.traceback[-1]
+        lines.append("      allocated at %s:%d" % (fr.filename, fr.lineno))
+    if leak.path is not None:
+        lines.append("      kept alive by %s" % leak.path)
+    if leak.retained is not None:
+        lines.append("      retains %s %s" % (size(leak.retained), per))
+    if leak.accumulation is not None:
+        where, n = leak.accumulation
+        lines.append("      accumulates in %s (+%s %s%s)" % (where, num(n), grows, per))
+    return lines
+
+
 class Leak:
     """One leaking label.
 
@@ -159,18 +177,7 @@ class LeakReport:
         lines.append("  %s  %s  %s" % ("=" * width, "=" * 12, "=" * 12))
         for leak in self.leaks[:max_leaks]:
             lines.append("  %-*s  %12d  %12s" % (width, leak.detail, leak.count, _pp(leak.size)))
-            for s in leak.samples:
-                lines.append("      e.g. %s" % _safe_repr(s))
-            if leak.traceback is not None and len(leak.traceback):
-                fr = leak.traceback[-1]
-                lines.append("      allocated at %s:%d" % (fr.filename, fr.lineno))
-            if leak.path is not None:
-                lines.append("      kept alive by %s" % leak.path)
-            if leak.retained is not None:
-                lines.append("      retains %s per repetition" % " ".join(_pp(leak.retained).split()))
-            if leak.accumulation is not None:
-                where, grows = leak.accumulation
-                lines.append("      accumulates in %s (+%s per repetition)" % (where, _num(grows)))
+            lines.extend(_detail_lines(leak, lambda b: " ".join(_pp(b).split()), "per repetition"))
         if len(self.leaks) > max_leaks:
             lines.append("  ... and %d more" % (len(self.leaks) - max_leaks))
         return lines

@@ -644,12 +644,9 @@ def python_meta():
 # ---- heapscope report -------------------------------------------------------
 
 def _positive_int(text):
-    value = int(text)
-    if value < 2:
-        import argparse
+    from heapscope.cli_files import int_at_least
 
-        raise argparse.ArgumentTypeError("must be at least 2, not %d" % value)
-    return value
+    return int_at_least(2)(text)
 
 
 def _add_report(subparsers):

@@ -701,7 +701,7 @@ def _leaks(growing, diff, paths, minutes):
 
 
 def _growth_lines(growing, leaks):
-    from heapscope.leaks import _safe_repr
+    from heapscope.leaks import _detail_lines
 
     shown = growing[:_MAX_GROWING]
     width = max(len("label"), max(len(g.detail) for g in shown))
@@ -710,18 +710,7 @@ def _growth_lines(growing, leaks):
     for g, leak in zip(shown, leaks):
         lines.append("  %-*s  %12s  %12s  %12s" % (width, g.detail, _num(g.per_minute), _size(g.bytes_per_minute),
                                                   _num(g.count)))
-        for s in leak.samples:
-            lines.append("      e.g. %s" % _safe_repr(s))
-        if leak.traceback is not None and len(leak.traceback):
-            fr = leak.traceback[-1]
-            lines.append("      allocated at %s:%d" % (fr.filename, fr.lineno))
-        if leak.path is not None:
-            lines.append("      kept alive by %s" % leak.path)
-        if leak.retained is not None:
-            lines.append("      retains %s per minute" % _size(leak.retained))
-        if leak.accumulation is not None:
-            lines.append("      accumulates in %s (+%s entries per minute)" % (leak.accumulation[0],
-                                                                                 _num(leak.accumulation[1])))
+        lines.extend(_detail_lines(leak, _size, "per minute", grows="entries ", num=_num))
     if len(growing) > len(shown):
         lines.append("  ... and %d more" % (len(growing) - len(shown)))
     return lines
