@@ -11,6 +11,7 @@
 #include "snapshot.h"
 #include "freeze.h"
 #include "paths.h"
+#include "retain.h"
 #include "graph.h"
 #include "typestats.h"
 #include "dominators.h"
@@ -165,13 +166,15 @@ static PyObject *py_freeze_restore(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a
 
 static PyObject *py_why_alive(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"objs", "max_paths", "retained", NULL};
+    static char *kwlist[] = {"objs", "max_paths", "retained", "graph", NULL};
     PyObject *objs;
-    int max_paths = 3, retained = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|ip:why_alive", kwlist, &objs, &max_paths, &retained))
+    int max_paths = 3, retained = 0, graph = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|ipp:why_alive", kwlist, &objs, &max_paths, &retained, &graph))
         return NULL;
-    return hs_why_alive(objs, max_paths, retained);
+    return hs_why_alive(objs, max_paths, retained, graph);
 }
+
+static PyObject *py_retained_size(PyObject *Py_UNUSED(m), PyObject *obj) { return hs_retained_one(obj, NULL); }
 
 static PyObject *py_hide_frames(PyObject *Py_UNUSED(m), PyObject *code)
 {
@@ -275,8 +278,11 @@ static PyMethodDef core_methods[] = {
     {"type_stats", py_type_stats, METH_NOARGS,
      "type_stats() -> [(type, count), ...] of every live object, by exact type."},
     {"why_alive", (PyCFunction)(void (*)(void))py_why_alive, METH_VARARGS | METH_KEYWORDS,
-     "why_alive(objs, max_paths=3, retained=False) -> per object [(root kind, root label, [objects], [edges])],\n"
-     "shortest first; with retained, (that list, retained size)."},
+     "why_alive(objs, max_paths=3, retained=False, graph=False) -> per object [(root kind, root label, [objects],\n"
+     "[edges])], shortest first; with retained, (that list, retained size).  One object with max_paths=1 is\n"
+     "searched forward from the roots without a graph unless graph is true."},
+    {"retained_size", py_retained_size, METH_O,
+     "retained_size(obj) -> bytes freed with obj: it and what only it keeps alive (None: not on the heap)."},
     {"hide_frames", py_hide_frames, METH_O,
      "hide_frames(code): locals of frames running this code are not graph roots (heapscope's own)."},
     {"freeze_aside", py_freeze_aside, METH_NOARGS,

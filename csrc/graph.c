@@ -140,23 +140,27 @@ typedef struct {
     const void *caller; /* the calling thread's innermost frame not heapscope's own */
 } frame_ctx;
 
+int hs_graph_frame_root(const hs_holder *h, const void **caller)
+{
+    int hidden = is_hidden(h->co);
+    if (h->mine && !hidden && !*caller) /* innermost first: this frame called heapscope */
+        *caller = h->frame;
+    /* The operands of the caller's call into heapscope (its argument, mostly)
+     * are heapscope's own business, as its own frames' locals are. */
+    return !(hidden || (h->slot == HS_SLOT_OPERAND && h->frame == *caller));
+}
+
 static void frame_local(void *ctx, const hs_holder *h, PyObject *value)
 {
     frame_ctx *f = (frame_ctx *)ctx;
     uint64_t v;
     if (f->oom)
         return;
-    int hidden = is_hidden(h->co);
-    if (h->mine && !hidden && !f->caller) /* innermost first: this frame called heapscope */
-        f->caller = h->frame;
+    int root = hs_graph_frame_root(h, &f->caller);
     if (!hs_nodemap_get(&f->b->index, (uintptr_t)value, &v))
         return;
     f->refs[v]++;
-    /* The operands of the caller's call into heapscope (its argument, mostly)
-     * are heapscope's own business, as its own frames' locals are. */
-    if (hidden || (h->slot == HS_SLOT_OPERAND && h->frame == f->caller))
-        return;
-    if (f->g->root_of[v])
+    if (!root || f->g->root_of[v])
         return;
     if (add_root(f->g, (uint32_t)v, ROOT_FRAME) < 0) {
         f->oom = 1;
@@ -279,34 +283,44 @@ fail:
     return NULL;
 }
 
+int hs_root_label(hs_root *r)
+{
+    int rc = 0;
+    if (!r->label) {
+        if (r->kind == ROOT_MODULE) {
+            r->label = PyUnicode_FromFormat("sys.modules[%R]", r->name);
+            if (PyUnicode_Check(r->name) &&
+                !(r->modname = PyUnicode_FromKindAndData(PyUnicode_KIND(r->name), PyUnicode_DATA(r->name),
+                                                         PyUnicode_GET_LENGTH(r->name))))
+                PyErr_Clear();
+        }
+        else if (r->kind == ROOT_FRAME)
+            r->label = r->on_stack ? PyUnicode_FromFormat("thread %d, %U(), evaluation stack", r->thread,
+                                                          hs_code_qualname((PyCodeObject *)r->code))
+                     : PyUnicode_FromFormat("thread %d, %U(), local %U", r->thread,
+                                            hs_code_qualname((PyCodeObject *)r->code),
+                                            r->name && PyUnicode_Check(r->name) ? r->name : Py_None);
+        else
+            r->label = PyUnicode_FromFormat("held outside the Python heap (%zd reference%s)", r->refs,
+                                            r->refs == 1 ? "" : "s");
+        if (!r->label) {
+            PyErr_Clear();
+            r->label = PyUnicode_FromString("?");
+            rc = r->label ? 0 : -1;
+        }
+    }
+    Py_CLEAR(r->name);
+    Py_CLEAR(r->code);
+    return rc;
+}
+
 int hs_graph_labels(hs_graph *g)
 {
     int rc = 0;
     for (size_t i = 0; i < g->nroots; i++) {
         hs_root *r = &g->roots[i];
-        if (!rc && !r->label) {
-            if (r->kind == ROOT_MODULE) {
-                r->label = PyUnicode_FromFormat("sys.modules[%R]", r->name);
-                if (PyUnicode_Check(r->name) &&
-                    !(r->modname = PyUnicode_FromKindAndData(PyUnicode_KIND(r->name), PyUnicode_DATA(r->name),
-                                                             PyUnicode_GET_LENGTH(r->name))))
-                    PyErr_Clear();
-            }
-            else if (r->kind == ROOT_FRAME)
-                r->label = r->on_stack ? PyUnicode_FromFormat("thread %d, %U(), evaluation stack", r->thread,
-                                                              hs_code_qualname((PyCodeObject *)r->code))
-                         : PyUnicode_FromFormat("thread %d, %U(), local %U", r->thread,
-                                                hs_code_qualname((PyCodeObject *)r->code),
-                                                r->name && PyUnicode_Check(r->name) ? r->name : Py_None);
-            else
-                r->label = PyUnicode_FromFormat("held outside the Python heap (%zd reference%s)", r->refs,
-                                                r->refs == 1 ? "" : "s");
-            if (!r->label) {
-                PyErr_Clear();
-                r->label = PyUnicode_FromString("?");
-                rc = r->label ? 0 : -1;
-            }
-        }
+        if (!rc)
+            rc = hs_root_label(r);
         Py_CLEAR(r->name);
         Py_CLEAR(r->code);
     }

@@ -52,6 +52,14 @@ hs_graph *hs_graph_build(hs_accum *a, const uintptr_t *addrs, size_t stride, siz
 int hs_graph_reverse(hs_graph *g);
 /* Make the root labels (Python code may run) and drop the strong references. */
 int hs_graph_labels(hs_graph *g);
+/* Make one root's label (Python code may run) and drop its strong references:
+ * 0, or -1 on out-of-memory. */
+int hs_root_label(hs_root *r);
+/* Whether a reference held by a running frame makes a frame root: not the
+ * locals of heapscope's own frames, not the operands of the caller's call
+ * into heapscope.  *caller: NULL before the first holder of a walk over the
+ * frames (hs_walk_frame_locals), then the calling frame. */
+int hs_graph_frame_root(const hs_holder *h, const void **caller);
 /* Frames running this code (heapscope's own entry points) are not roots. */
 int hs_graph_hide_frames(PyObject *code);
 /* Retained sizes (dominator tree from a virtual root joined to every root);

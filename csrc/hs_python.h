@@ -156,6 +156,35 @@ static inline PyObject *hs_instance_dict(PyObject *op, PyTypeObject *tp)
     return *(PyObject **)((char *)op + off);
 }
 
+/* Whether CPython's dict_traverse visits the keys of dict op as well as its
+ * values: only for a general table (a key that is not a str); str-keyed and
+ * split tables show their values only.  general: 3.9/3.10, the lookup
+ * function of a general table (hs_dict_lookup of a dict with an int key). */
+#if !HS_PY311
+typedef struct { /* the head of 3.9/3.10's struct _dictkeysobject (dict-common.h) */
+    Py_ssize_t dk_refcnt, dk_size;
+    void *dk_lookup;
+} hs_dictkeys_head;
+#endif
+static inline const void *hs_dict_lookup(PyObject *op)
+{
+#if HS_PY311
+    (void)op;
+    return NULL;
+#else
+    return ((hs_dictkeys_head *)((PyDictObject *)op)->ma_keys)->dk_lookup;
+#endif
+}
+static inline int hs_dict_traverse_visits_keys(PyObject *op, const void *general)
+{
+#if HS_PY311
+    (void)general;
+    return !DK_IS_UNICODE(((PyDictObject *)op)->ma_keys);
+#else
+    return hs_dict_lookup(op) == general;
+#endif
+}
+
 /* Name of the attribute under which instance op holds child in its inline
  * values (3.11+: attributes not in a __dict__ object), borrowed, or NULL. */
 static inline PyObject *hs_inline_attr_name(PyObject *op, PyObject *child)

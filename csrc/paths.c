@@ -20,6 +20,7 @@
 #include "records.h"
 #include "graph.h"
 #include "edges.h"
+#include "pathfind.h"
 #include "bigmem.h"
 #include <stdio.h>
 #include <string.h>
@@ -226,25 +227,30 @@ PyObject *hs_edge_tuple(PyObject *parent, PyObject *child) { return edge(parent,
 
 /* ---- 3. entry point ------------------------------------------------------------- */
 
+/* (kind, root label, objects, edges) of one chain; r labelled. */
+static PyObject *path_tuple(const hs_root *r, PyObject *objs)
+{
+    static const char *kinds[] = {"", "module", "frame", "outside"};
+    Py_ssize_t n = PyList_GET_SIZE(objs);
+    PyObject *edges = PyList_New(n ? n - 1 : 0);
+    for (Py_ssize_t j = 0; edges && j + 1 < n; j++) {
+        PyObject *e = edge(PyList_GET_ITEM(objs, j), PyList_GET_ITEM(objs, j + 1));
+        if (!e)
+            Py_CLEAR(edges);
+        else
+            PyList_SET_ITEM(edges, j, e);
+    }
+    PyObject *t = edges ? Py_BuildValue("(sOOO)", kinds[r->kind], r->label, objs, edges) : NULL;
+    Py_XDECREF(edges);
+    return t;
+}
+
 /* [(kind, root label, objects, edges)] of one target's chains. */
 static PyObject *target_paths(const chains *cs, PyObject *objlists, hs_graph *g)
 {
-    static const char *kinds[] = {"", "module", "frame", "outside"};
     PyObject *out = PyList_New(0);
     for (int i = 0; out && objlists && i < cs->n; i++) {
-        PyObject *objs = PyList_GET_ITEM(objlists, i);
-        Py_ssize_t n = PyList_GET_SIZE(objs);
-        PyObject *edges = PyList_New(n ? n - 1 : 0);
-        for (Py_ssize_t j = 0; edges && j + 1 < n; j++) {
-            PyObject *e = edge(PyList_GET_ITEM(objs, j), PyList_GET_ITEM(objs, j + 1));
-            if (!e)
-                Py_CLEAR(edges);
-            else
-                PyList_SET_ITEM(edges, j, e);
-        }
-        hs_root *r = &g->roots[cs->c[i].root];
-        PyObject *t = edges ? Py_BuildValue("(sOOO)", kinds[r->kind], r->label, objs, edges) : NULL;
-        Py_XDECREF(edges);
+        PyObject *t = path_tuple(&g->roots[cs->c[i].root], PyList_GET_ITEM(objlists, i));
         if (!t || PyList_Append(out, t) < 0)
             Py_CLEAR(out);
         Py_XDECREF(t);
@@ -252,11 +258,37 @@ static PyObject *target_paths(const chains *cs, PyObject *objlists, hs_graph *g)
     return out;
 }
 
-PyObject *hs_why_alive(PyObject *objs, int max_paths, int retained)
+/* One shortest path without the graph (pathfind.c): 1 with *out set, 0 when
+ * only the graph can tell, -1 on error. */
+static int one_path(PyObject *obj, PyObject *seq, PyObject **out)
+{
+    hs_root r;
+    PyObject *objs = NULL;
+    memset(&r, 0, sizeof(r));
+    int rc = hs_pathfind(obj, seq, &r, &objs);
+    if (rc <= 0)
+        return rc;
+    PyObject *t = hs_root_label(&r) < 0 ? NULL : path_tuple(&r, objs);
+    Py_XDECREF(r.label);
+    Py_XDECREF(r.modname);
+    Py_DECREF(objs);
+    *out = t ? Py_BuildValue("[[N]]", t) : NULL;
+    return *out ? 1 : -1;
+}
+
+PyObject *hs_why_alive(PyObject *objs, int max_paths, int retained, int graph)
 {
     PyObject *seq = PySequence_Fast(objs, "why_alive() expects a sequence of objects");
     if (!seq)
         return NULL;
+    if (max_paths == 1 && !retained && !graph && PySequence_Fast_GET_SIZE(seq) == 1) {
+        PyObject *out = NULL;
+        int rc = one_path(PySequence_Fast_GET_ITEM(seq, 0), objs, &out);
+        if (rc != 0) {
+            Py_DECREF(seq);
+            return out;
+        }
+    }
     why_ctx c;
     memset(&c, 0, sizeof(c));
     c.max_paths = max_paths < 1 ? 1 : max_paths > MAX_PATHS ? MAX_PATHS : max_paths;
@@ -410,7 +442,7 @@ PyObject *hs_snapshot_why_alive(PyObject *snap, PyObject *obj, int max_paths)
         return out;
     /* The heap moved on (or the snapshot cannot say): ask a fresh walk. */
     PyObject *one = PyTuple_Pack(1, obj);
-    PyObject *fresh = one ? hs_why_alive(one, max_paths, 0) : NULL;
+    PyObject *fresh = one ? hs_why_alive(one, max_paths, 0, 0) : NULL;
     Py_XDECREF(one);
     if (!fresh)
         return NULL;

@@ -10,8 +10,10 @@
  * root .. obj], [edge labels])] for up to max_paths distinct roots, shortest
  * first; objects held from outside only when no module or frame root retains
  * it.  With retained, (paths, retained size) instead.  One heap walk and graph
- * for all; the result references the objects on the paths, nothing else. */
-PyObject *hs_why_alive(PyObject *objs, int max_paths, int retained);
+ * for all; the result references the objects on the paths, nothing else.
+ * One object with max_paths 1 is first searched without a graph
+ * (pathfind.c) unless graph is set. */
+PyObject *hs_why_alive(PyObject *objs, int max_paths, int retained, int graph);
 /* The same for one object over a graph snapshot taken earlier (no walk when
  * its paths still hold; a fresh walk when the heap has changed along them). */
 PyObject *hs_snapshot_why_alive(PyObject *snap, PyObject *obj, int max_paths);

@@ -18,6 +18,10 @@
 #define GRANULE_SHIFT HS_GRANULE_SHIFT
 #define NWORDS (((uintptr_t)1 << (ADDR_BITS - GRANULE_SHIFT)) / 64)
 
+/* A cleared address in the hash set: probing goes on past it (addresses are
+ * never 1). */
+#define TOMBSTONE ((uintptr_t)1)
+
 static uint64_t *bitmap;       /* process-wide reservation, reused by every walk */
 static int bitmap_failed;
 
@@ -57,7 +61,7 @@ static int hash_grow(hs_visited *v)
     if (v->slots) {
         for (size_t i = 0; i <= v->mask; i++) {
             uintptr_t a = v->slots[i];
-            if (!a)
+            if (a <= TOMBSTONE)
                 continue;
             size_t j = hash_ptr(a) & (ncap - 1);
             while (ns[j])
@@ -111,4 +115,25 @@ int hs_visited_hash_test_and_set(hs_visited *v, uintptr_t a)
     v->slots[j] = a;
     v->used++;
     return 0;
+}
+
+int hs_visited_hash_test(const hs_visited *v, uintptr_t a)
+{
+    if (!v->slots)
+        return 0;
+    for (size_t j = hash_ptr(a) & v->mask; v->slots[j]; j = (j + 1) & v->mask)
+        if (v->slots[j] == a)
+            return 1;
+    return 0;
+}
+
+void hs_visited_hash_clear(hs_visited *v, uintptr_t a)
+{
+    if (!v->slots)
+        return;
+    for (size_t j = hash_ptr(a) & v->mask; v->slots[j]; j = (j + 1) & v->mask)
+        if (v->slots[j] == a) {
+            v->slots[j] = TOMBSTONE;
+            return;
+        }
 }

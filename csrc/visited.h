@@ -50,4 +50,31 @@ static inline int hs_visited_test_and_set(hs_visited *v, const void *addr)
     return hs_visited_hash_test_and_set(v, a);
 }
 
+/* Slow paths of hs_visited_test and hs_visited_clear: the hash set. */
+int hs_visited_hash_test(const hs_visited *v, uintptr_t addr);
+void hs_visited_hash_clear(hs_visited *v, uintptr_t addr);
+
+/* Whether addr is marked (never allocates). */
+static inline int hs_visited_test(const hs_visited *v, const void *addr)
+{
+    uintptr_t a = (uintptr_t)addr;
+    if (v->bits && (a >> HS_ADDR_BITS) == 0) {
+        uintptr_t g = a >> HS_GRANULE_SHIFT;
+        return (int)((v->bits[g >> 6] >> (g & 63)) & 1);
+    }
+    return hs_visited_hash_test(v, a);
+}
+
+/* Unmark addr (a no-op when it is not marked). */
+static inline void hs_visited_clear(hs_visited *v, const void *addr)
+{
+    uintptr_t a = (uintptr_t)addr;
+    if (v->bits && (a >> HS_ADDR_BITS) == 0) {
+        uintptr_t g = a >> HS_GRANULE_SHIFT;
+        v->bits[g >> 6] &= ~((uint64_t)1 << (g & 63));
+        return;
+    }
+    hs_visited_hash_clear(v, a);
+}
+
 #endif

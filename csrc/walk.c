@@ -73,10 +73,18 @@ static int bound_to_owned(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
     return sti && sti->owned;
 }
 
+/* 3.9/3.10: the lookup function of a general dict table (hs_dict_traverse_visits_keys). */
+static const void *general_lookup;
+
 int hs_walk_init(void)
 {
     if (hs_sizes_init() < 0 || hs_labels_init() < 0)
         return -1;
+    PyObject *d = Py_BuildValue("{i:O}", 1, Py_None);
+    if (!d)
+        return -1;
+    general_lookup = hs_dict_lookup(d);
+    Py_DECREF(d);
     return 0;
 }
 
@@ -211,11 +219,6 @@ static void push(hs_walker *w, PyObject *op)
     w->stack[w->nstack++] = op;
 }
 
-static int needs_traversal(const hs_typeinfo *ti)
-{
-    return ti->trav != TRAV_NONE || ti->is_type || ti->is_dict;
-}
-
 /* A referent was reached.  The seen-bit is tested before the object is touched,
  * so a second reference costs no memory access to the object.  Tracked objects
  * are only marked (the GC lists emit them); untracked ones are emitted here,
@@ -248,7 +251,7 @@ static void visit_child(hs_walker *w, PyObject *op)
         w->aborted = 1;
         return;
     }
-    if (needs_traversal(ti))
+    if (hs_has_referents(ti))
         push(w, op);
 }
 
@@ -290,6 +293,19 @@ static void traverse_dict(hs_walker *w, PyObject *op)
         enqueue(w, k);
         enqueue(w, v);
     }
+}
+
+/* A dict subclass: its tp_traverse ends in dict_traverse, which shows the
+ * values (and the keys of a general table); add the keys it skips, so that
+ * every reference is listed once. */
+static void traverse_dict_keys(hs_walker *w, PyObject *op)
+{
+    if (hs_dict_traverse_visits_keys(op, general_lookup))
+        return;
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(op, &pos, &k, &v))
+        enqueue(w, k);
 }
 
 static void traverse_static_type(hs_walker *w, PyTypeObject *tp)
@@ -388,7 +404,7 @@ static void traverse(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
         if (HS_TRAVERSE_MISSES_MANAGED_DICT && (Py_TYPE(op)->tp_flags & Py_TPFLAGS_MANAGED_DICT))
             enqueue(w, hs_instance_dict(op, Py_TYPE(op)));
         if (ti->is_dict)
-            traverse_dict(w, op);
+            traverse_dict_keys(w, op);
         break;
     case TRAV_CODE:
         traverse_code(w, (PyCodeObject *)op);
@@ -555,6 +571,15 @@ void hs_walk_referents(hs_walker *w, PyObject *op, void (*edge)(hs_walker *, PyO
     w->edge_ctx = ctx;
     traverse(w, op, ti);
     w->edge = NULL;
+}
+
+int hs_walk_is_node(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
+{
+    if (!ti->special)
+        return 1;
+    if (ti->owned || (ti->is_method && bound_to_owned(w, op, ti)))
+        return 0;
+    return !(ti->type == &PyFrame_Type && hs_frame_is_executing((PyFrameObject *)op));
 }
 
 /* ---- 6. the walk -------------------------------------------------------------- */

@@ -87,6 +87,14 @@ typedef struct {
  * reference. */
 typedef void (*hs_local_fn)(void *ctx, const hs_holder *h, PyObject *value);
 void hs_walk_frame_locals(hs_local_fn local, void *ctx);
+/* Whether op (of record ti) is an object a walk emits: not heapscope's own,
+ * not a frame still running (those are roots, never nodes). */
+int hs_walk_is_node(hs_walker *w, PyObject *op, const hs_typeinfo *ti);
+/* Whether objects of this type can refer to others (the walk traverses them). */
+static inline int hs_has_referents(const hs_typeinfo *ti)
+{
+    return ti->trav != TRAV_NONE || ti->is_type || ti->is_dict;
+}
 /* Free the walker's type table after the consumer is done with it. */
 void hs_walk_release(hs_walker *w);
 /* Create the per-type record on a cache miss; NULL on out-of-memory. */

@@ -8,7 +8,8 @@ package is the thin Python layer users import:
 - ``heapscope.snapshot()``, ``Snapshot.diff()``: compact snapshots that know
   which objects are new; ``heapscope.label(obj, detail=True)``.
 - ``heapscope.find_leaks(action)``: repeat an action, report what leaks.
-- ``heapscope.why_alive(obj)``: the chains of references that keep it alive.
+- ``heapscope.why_alive(obj)``: the chains of references that keep it alive;
+  ``heapscope.retained_size(obj)``: the bytes freed if it went away.
 - ``Snapshot.save(path)``, ``heapscope.load(path)``: heap files for offline
   analysis (``heapscope summary|diff|top|why FILE``).
 - ``heapscope.report.write_html``, ``LeakReport.to_html``: one self-contained
@@ -43,7 +44,7 @@ from heapscope import _core  # noqa: E402
 from heapscope import summary as _summary  # noqa: E402,F401  (registers the label hooks)
 from heapscope.snapshots import Snapshot, SnapshotDiff, diff, snapshot  # noqa: E402
 from heapscope.leaks import Leak, LeakReport, find_leaks  # noqa: E402
-from heapscope.paths import Path, Retainer, why_alive  # noqa: E402
+from heapscope.paths import Path, Retainer, retained_size, why_alive  # noqa: E402
 from heapscope.heapfile import HeapFileError, load  # noqa: E402
 from heapscope import report  # noqa: E402,F401  (heapscope.report.write_html)
 from heapscope.objgraph import (  # noqa: E402
@@ -78,6 +79,7 @@ __all__ = [
     "Leak",
     "label",
     "why_alive",
+    "retained_size",
     "Path",
     "Retainer",
     "load",
