@@ -27,6 +27,8 @@ Measures (times: median [min-max] of --repeat runs, one process, one heap):
   hs retained_size ONE  heapscope.retained_size(target())          (what x reaches, and
                                                                     what holds it from outside)
   guppy domisize, ONE   hpy().iso(target()).domisize               (two reachability passes)
+  hs retained_size BIG  heapscope.retained_size(HEAP)              (the whole heap's list:
+  guppy domisize, BIG   hpy().iso(HEAP).domisize                    it retains ~every object)
 
 heapscope's runs come first, then guppy3's: guppy3 materializes the managed
 ``__dict__`` of every ``Small`` instance it traverses (3.11+), so after its first
@@ -117,6 +119,14 @@ def hs_retained_one():
     return heapscope.retained_size(target())
 
 
+def hs_retained_big():
+    return heapscope.retained_size(HEAP)
+
+
+def guppy_domisize_big():
+    return hpy().iso(HEAP).domisize
+
+
 def guppy_sp():
     return str(hpy().iso(target()).sp)
 
@@ -132,6 +142,8 @@ MEASURES = {
     "hs_retained_one": hs_retained_one,
     "guppy_sp": guppy_sp,
     "guppy_domisize": guppy_domisize,
+    "hs_retained_big": hs_retained_big,
+    "guppy_domisize_big": guppy_domisize_big,
 }
 
 
@@ -201,10 +213,12 @@ def main():
     hs_ret = snap.retained_size(target())
     del snap, top
     r["hs_retained_one"], hs_one = timed(hs_retained_one, args.repeat)
+    r["hs_retained_big"], hs_big = timed(hs_retained_big, args.repeat)
     objects_before = len(gc.get_objects())
     r["guppy_sp"], gp_path = timed(guppy_sp, args.repeat)
     objects_after_sp = len(gc.get_objects())
     r["guppy_domisize"], gp_dom = timed(guppy_domisize, args.repeat)
+    r["guppy_domisize_big"], gp_big = timed(guppy_domisize_big, args.repeat)
     objects_after = len(gc.get_objects())
 
     peaks = {}
@@ -224,6 +238,8 @@ def main():
         ("hs retained, ALL objs", "hs_retained_all", "guppy_domisize"),
         ("hs retained_size, ONE", "hs_retained_one", "guppy_domisize"),
         ("guppy domisize, ONE", "guppy_domisize", None),
+        ("hs retained_size, BIG", "hs_retained_big", "guppy_domisize_big"),
+        ("guppy domisize, BIG", "guppy_domisize_big", None),
     ]
     print("%-24s %-30s %-14s %-12s %s" % ("measure", "time", "guppy/hs", "peak", "guppy peak/hs peak"))
     for label, key, vs in rows:
@@ -243,6 +259,9 @@ def main():
           "sum of sys.getsizeof over x and its items %d -> %s"
           % (hs_ret, hs_one, gp_dom, want, "equal" if hs_ret == hs_one == gp_dom == want else "DIFFER"))
     ok = hs_ret == hs_one == gp_dom == want
+    print("  retained size of HEAP: heapscope retained_size %d, guppy3 domisize %d (guppy3 counts the "
+          "__dict__ it materializes for each Small instance it visits: %d more bytes)"
+          % (hs_big, gp_big, gp_big - hs_big))
     ok &= check_path(hs_path, args.depth, "heapscope (fresh)")
     ok &= check_path(str(snap_paths[0]), args.depth, "heapscope (snapshot)")
     ok &= check_path(gp_path.splitlines()[0], args.depth, "guppy3 sp")
@@ -261,7 +280,8 @@ def main():
     if peaks:
         # the same question to both tools: one path, one retained size
         for what, hs_key, gp_key in (("a path", "hs_fresh", "guppy_sp"),
-                                     ("one retained size", "hs_retained_one", "guppy_domisize")):
+                                     ("one retained size", "hs_retained_one", "guppy_domisize"),
+                                     ("the retained size of HEAP", "hs_retained_big", "guppy_domisize_big")):
             hs_peak, gp_peak = peaks[hs_key]["peak"], peaks[gp_key]["peak"]
             print("  peak memory for %s at most half of guppy3's: heapscope %s, guppy3 %s -> %s"
                   % (what, mb(hs_peak), mb(gp_peak), "met" if 2 * hs_peak <= gp_peak else "NOT met"))
