@@ -198,6 +198,8 @@ def check_task3(text, tk=False):
         assert "Tcl.commands -> dict['" in paths[0] and "wakeup'] -> " + tail in paths[0], paths
     retained = printed_after(body, [">>> snap = heapscope.snapshot(graph=True)", ">>> snap.retained_size(window)"])
     assert len(retained) == 1 and int(retained[0]) >= 48, retained  # the window at least
+    one = printed_after(body, [">>> heapscope.retained_size(window)"])
+    assert one == retained, (one, retained)  # no snapshot, same dominator subtree
     assert "Menu.deletecommand" in body
 
 

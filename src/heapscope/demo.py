@@ -172,6 +172,12 @@ objects only it keeps alive):
 >>> snap = heapscope.snapshot(graph=True)
 >>> snap.retained_size(window)"""
 
+_TASK3_RETAINED_ONE = """
+The same figure without a snapshot: heapscope.retained_size looks only at what
+the window reaches, and at which of those objects something else holds.
+
+>>> heapscope.retained_size(window)"""
+
 _TASK3_END = """\
 %(holder)s keeps the CallWrapper, the CallWrapper keeps the window's bound method
 wakeup, and the bound method keeps the window: Menu.delete removed the menu entry
@@ -240,6 +246,8 @@ def _task3(out, window, tk):
     snap = heapscope.snapshot(graph=True)
     _say(out, str(snap.retained_size(window)))
     del snap
+    _say(out, _TASK3_RETAINED_ONE)
+    _say(out, str(heapscope.retained_size(window)))
     holder = "Tcl, in C," if tk else "The Tcl interpreter's command table"
     _say(out, "\n" + textwrap.fill(" ".join((_TASK3_END % {"holder": holder}).split()), 80))
 
