@@ -1,5 +1,8 @@
 """Shared helpers for heapscope's tests."""
+import contextlib
+import ctypes
 import gc
+import threading
 
 import pytest
 
@@ -21,6 +24,48 @@ def find_by_id(oid):
         if id(o) == oid:
             return o
     return None
+
+
+# A reference no object on the heap accounts for, as a C extension holds one.
+incref = ctypes.pythonapi.Py_IncRef
+decref = ctypes.pythonapi.Py_DecRef
+for _f in (incref, decref):
+    _f.argtypes, _f.restype = [ctypes.py_object], None
+
+
+@contextlib.contextmanager
+def other_thread(target):
+    """Run target(ready, release) in a thread; inside the block it has set ready and
+    waits for release (its frame is running), after the block it has ended."""
+    ready, release = threading.Event(), threading.Event()
+    th = threading.Thread(target=target, args=(ready, release))
+    th.start()
+    try:
+        assert ready.wait(10)
+        yield
+    finally:
+        release.set()
+        th.join()
+
+
+def random_structure(rng, kinds, n, fanout=3):
+    """n objects, each made by one of kinds (a callable) at random, with up to fanout
+    random references each between them: attributes a/b/c of objects without a
+    __dict__ (slots), attributes x0..x2 of the others, items of lists, values of dicts
+    under fresh int keys."""
+    objs = [rng.choice(kinds)() for _ in range(n)]
+    for o in objs:
+        for _ in range(rng.randrange(fanout + 1)):
+            t = rng.choice(objs)
+            if isinstance(o, list):
+                o.append(t)
+            elif isinstance(o, dict):
+                o[rng.randrange(1000, 2000)] = t
+            elif hasattr(o, "__dict__"):
+                setattr(o, "x%d" % rng.randrange(3), t)
+            elif hasattr(type(o), "a"):
+                setattr(o, rng.choice("abc"), t)
+    return objs
 
 
 @pytest.fixture

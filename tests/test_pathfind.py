@@ -5,17 +5,16 @@ of root, and every step of the forward search's path must be a real reference.
 Where only the graph knows the root (held from outside, the caller's own variable),
 the answer must be the graph's.
 """
-import ctypes
 import gc
 import random
 import re
 import sys
-import threading
 import weakref
 
 import pytest
 
 import heapscope
+from conftest import decref, incref, other_thread, random_structure
 from heapscope import _core
 
 ROOT = "sys.modules[%r]" % __name__
@@ -32,7 +31,7 @@ def _clean():
 
 
 class Node:
-    __slots__ = ("a", "b", "__weakref__")
+    __slots__ = ("a", "b", "c", "__weakref__")
 
 
 class Plain:
@@ -66,33 +65,11 @@ def check_real(raw, obj):
         assert refers(p, c), (type(p), type(c))
 
 
-def random_heap(rng, n):
-    """n objects of mixed kinds with random references; some held by REG (this module)."""
-    objs = []
-    for i in range(n):
-        k = rng.randrange(5)
-        objs.append(Node() if k == 0 else [] if k == 1 else {} if k == 2 else Plain() if k == 3 else ["leaf%d" % i])
-    for o in objs:
-        for _ in range(rng.randrange(3)):
-            t = rng.choice(objs)
-            if isinstance(o, Node):
-                setattr(o, rng.choice("ab"), t)
-            elif isinstance(o, list):
-                o.append(t)
-            elif isinstance(o, dict):
-                o["k%d" % rng.randrange(100)] = t
-            else:
-                setattr(o, "x%d" % rng.randrange(4), t)
-    for o in rng.sample(objs, max(1, n // 10)):
-        REG.append(o)
-    return [weakref.ref(o) if isinstance(o, (Node, Plain)) else id(o) for o in objs], objs
-
-
 @pytest.mark.parametrize("seed", range(5))
 def test_same_length_and_root_kind_as_the_graph(seed):
     rng = random.Random(seed)
-    _, objs = random_heap(rng, 40)
-    held = [o for o in objs]  # a frame root for all of them: the search must look further
+    held = random_structure(rng, (Node, list, dict, Plain, lambda: ["leaf"]), 40, fanout=2)
+    REG.extend(rng.sample(held, 4))  # held: a frame root for all of them, the search must look further
     checked = 0
     for i in range(len(held)):
         f, g = fast(held[i]), graph(held[i])
@@ -145,24 +122,11 @@ def holder(ready, release):
 
 
 def test_local_of_another_thread():
-    ready, release = threading.Event(), threading.Event()
-    th = threading.Thread(target=holder, args=(ready, release))
-    th.start()
-    try:
-        assert ready.wait(10)
+    with other_thread(holder):
         paths = heapscope.why_alive(WEAK["kept"](), max_paths=1)
         g = graph(WEAK["kept"]())
-    finally:
-        release.set()
-        th.join()
     assert [str(p) for p in paths] == [str(heapscope.Path(*r)) for r in g]
     assert re.fullmatch(r"thread \d+, holder\(\), local kept: list\[0\] -> Plain", str(paths[0]))
-
-
-incref = ctypes.pythonapi.Py_IncRef
-decref = ctypes.pythonapi.Py_DecRef
-for _f in (incref, decref):
-    _f.argtypes, _f.restype = [ctypes.py_object], None
 
 
 def test_held_only_from_outside_is_answered_by_the_graph():

@@ -8,7 +8,6 @@ expressions, never bound to a local of the test (a local would be a frame root
 and end the search there), unless the test is about frame roots.
 """
 import atexit
-import ctypes
 import gc
 import re
 import sys
@@ -19,6 +18,7 @@ import weakref
 import pytest
 
 import heapscope
+from conftest import decref, incref, other_thread
 from heapscope import _core
 
 ROOT = "sys.modules[%r]" % __name__  # sys.modules['test_paths']
@@ -235,17 +235,10 @@ def blocker(ready, release):
 
 
 def test_local_of_a_frame_in_another_thread():
-    ready, release = threading.Event(), threading.Event()
-    th = threading.Thread(target=blocker, args=(ready, release))
-    th.start()
-    try:
-        assert ready.wait(10)
+    with other_thread(blocker):
         mine = Target()
         other = heapscope.why_alive(REGISTRY["held"]())
         main = heapscope.why_alive(mine)
-    finally:
-        release.set()
-        th.join()
     assert [p.kind for p in other] == ["frame"] and [p.kind for p in main] == ["frame"]
     m_other = re.fullmatch(r"thread (\d+), blocker\(\), local held: Target", str(other[0]))
     m_main = re.fullmatch(r"thread (\d+), test_local_of_a_frame_in_another_thread\(\), local mine: Target",
@@ -276,12 +269,6 @@ def test_atexit_callback_arguments():
 
 class Box(list):
     __slots__ = ("__weakref__",)
-
-
-incref = ctypes.pythonapi.Py_IncRef
-decref = ctypes.pythonapi.Py_DecRef
-for _f in (incref, decref):
-    _f.argtypes, _f.restype = [ctypes.py_object], None
 
 
 def test_held_outside_the_python_heap():
@@ -593,16 +580,9 @@ def waiting_with_argument(ready, release):
 
 def test_evaluation_stack_of_another_thread():
     """Another thread blocked in a call with an argument pending on its stack."""
-    ready, release = threading.Event(), threading.Event()
-    th = threading.Thread(target=waiting_with_argument, args=(ready, release))
-    th.start()
-    try:
-        assert ready.wait(10)
+    with other_thread(waiting_with_argument):
         texts = [str(p) for p in heapscope.why_alive(REGISTRY["pending"]())]
         me = this_thread()
-    finally:
-        release.set()
-        th.join()
     if STACK:
         assert len(texts) == 1 and re.fullmatch(
             r"thread \d+, waiting_with_argument\(\), evaluation stack: Target", texts[0]), texts

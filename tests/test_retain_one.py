@@ -5,7 +5,6 @@ Oracles: sums of sys.getsizeof over hand-built structures, and the dominator tre
 a graph snapshot (``Snapshot.retained_size``, csrc/dominators.c), an independent
 algorithm, on random structures with shared objects, cycles and outside holders.
 """
-import ctypes
 import gc
 import random
 import sys
@@ -14,6 +13,7 @@ import weakref
 import pytest
 
 import heapscope
+from conftest import decref, incref, random_structure
 
 REG = []
 
@@ -84,12 +84,6 @@ def test_dict_keys_and_values():
     assert heapscope.retained_size(x) == sizes(x, *x.keys(), *x.values())
 
 
-incref = ctypes.pythonapi.Py_IncRef
-decref = ctypes.pythonapi.Py_DecRef
-for _f in (incref, decref):
-    _f.argtypes, _f.restype = [ctypes.py_object], None
-
-
 def test_held_by_a_c_extension_is_not_retained():
     x = [bytearray(64), [bytearray(128)]]
     incref(x[1])  # a reference nobody on the heap accounts for
@@ -146,38 +140,17 @@ class B(bytearray):
     __slots__ = ("__weakref__",)
 
 
-def random_structure(rng, n):
-    """n weakly referenced objects with random references; an eighth held by REG."""
-    objs = []
-    for _ in range(n):
-        k = rng.randrange(5)
-        objs.append(Node() if k == 0 else L() if k == 1 else D() if k == 2 else Plain() if k == 3
-                    else B(rng.randrange(100)))
-    for o in objs:
-        for _ in range(rng.randrange(4)):
-            t = rng.choice(objs)
-            if isinstance(o, Node):
-                setattr(o, rng.choice("abc"), t)
-            elif isinstance(o, list):
-                o.append(t)
-            elif isinstance(o, dict):
-                o[rng.randrange(1000, 2000)] = t
-            elif isinstance(o, Plain):
-                setattr(o, "x%d" % rng.randrange(3), t)
-    for o in rng.sample(objs, n // 8):
-        REG.append(o)
-    return [weakref.ref(o) for o in objs]
-
-
 class WNode:
     __slots__ = ("a", "b", "c", "__weakref__")
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_equals_the_dominator_tree_on_random_structures(seed, monkeypatch):
-    monkeypatch.setitem(globals(), "Node", WNode)
+def test_equals_the_dominator_tree_on_random_structures(seed):
     rng = random.Random(seed)
-    refs = random_structure(rng, 120)
+    objs = random_structure(rng, (WNode, L, D, Plain, lambda: B(rng.randrange(100))), 120)
+    REG.extend(rng.sample(objs, 15))
+    refs = [weakref.ref(o) for o in objs]
+    del objs
     gc.collect()  # what REG does not reach goes away
     snap = heapscope.snapshot(graph=True, collect=None)
     live = [r for r in refs if r() is not None]
