@@ -185,6 +185,20 @@ static inline int hs_dict_traverse_visits_keys(PyObject *op, const void *general
 #endif
 }
 
+/* 3.13+: whether dict op is an instance's __dict__ whose values are still the
+ * instance's inline values: the references are the instance's (its traverse
+ * shows them, dict_traverse does not), so the dict's own are only its keys. */
+static inline int hs_dict_values_embedded(PyObject *op)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    PyDictValues *v = ((PyDictObject *)op)->ma_values;
+    return v != NULL && v->embedded;
+#else
+    (void)op;
+    return 0;
+#endif
+}
+
 /* Name of the attribute under which instance op holds child in its inline
  * values (3.11+: attributes not in a __dict__ object), borrowed, or NULL. */
 static inline PyObject *hs_inline_attr_name(PyObject *op, PyObject *child)

@@ -103,7 +103,8 @@ static void drain(rs *r, edge_fn edge)
             }
             r->w.edge_ctx = r;
             edge(&r->w, k);
-            edge(&r->w, v);
+            if (!hs_dict_values_embedded(op)) /* else the owning instance's references */
+                edge(&r->w, v);
         } else {
             PyObject **items = tp == &PyList_Type ? ((PyListObject *)op)->ob_item : ((PyTupleObject *)op)->ob_item;
             if (f->pos >= Py_SIZE(op)) {

@@ -289,9 +289,11 @@ static void traverse_dict(hs_walker *w, PyObject *op)
 {
     Py_ssize_t pos = 0;
     PyObject *k, *v;
+    int values = !hs_dict_values_embedded(op); /* else its owner's references */
     while (PyDict_Next(op, &pos, &k, &v)) {
         enqueue(w, k);
-        enqueue(w, v);
+        if (values)
+            enqueue(w, v);
     }
 }
 

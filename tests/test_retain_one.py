@@ -79,6 +79,18 @@ def test_a_cycle_held_from_a_member_retains_nothing_past_it():
     assert heapscope.retained_size(x) == sys.getsizeof(x)
 
 
+def test_instance_dict_made_while_values_are_inline():
+    """3.13 keeps the values inline when __dict__ is made: they are the instance's
+    references, listed once (the dict adds none); 3.11/3.12 move them to the dict."""
+    x = Plain()
+    x.a, x.b = [bytearray(100)], bytearray(200)
+    vars(x)  # the __dict__ object now exists
+    REG.append(x.a)
+    assert heapscope.retained_size(x) == sizes(x, vars(x), x.b)
+    REG.clear()
+    assert heapscope.retained_size(x) == sizes(x, vars(x), x.b, x.a, x.a[0])
+
+
 def test_dict_keys_and_values():
     x = {"key-only-here-%d" % i: bytearray(i + 1) for i in range(50)}
     assert heapscope.retained_size(x) == sizes(x, *x.keys(), *x.values())
