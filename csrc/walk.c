@@ -257,6 +257,12 @@ static void visit_child(hs_walker *w, PyObject *op)
  * cache misses instead of waiting for each one (the heap is memory-bound). */
 #define RING_MASK 31u
 #define RING_DIST 12u
+/* Untracked containers are traversed as soon as STACK_SOON of them wait, while
+ * their headers are still in cache, instead of after the (possibly huge)
+ * container that reached them: one nested level at most (w->draining). */
+#define STACK_SOON 16u
+
+static void drain_stack(hs_walker *w);
 
 static inline void enqueue(hs_walker *w, PyObject *op)
 {
@@ -270,8 +276,11 @@ static inline void enqueue(hs_walker *w, PyObject *op)
         __builtin_prefetch(&w->seen.bits[(uintptr_t)op >> (HS_GRANULE_SHIFT + 6)]);
     __builtin_prefetch(op);
     w->ring[w->rhead++ & RING_MASK] = op;
-    if (w->rhead - w->rtail > RING_DIST)
+    if (w->rhead - w->rtail > RING_DIST) {
         visit_child(w, w->ring[w->rtail++ & RING_MASK]);
+        if (w->nstack >= STACK_SOON && !w->draining)
+            drain_stack(w);
+    }
 }
 
 static int visit_cb(PyObject *op, void *arg)
@@ -404,6 +413,8 @@ static void traverse(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
 /* Traverse the queued untracked containers (their referents go to the ring). */
 static void drain_stack(hs_walker *w)
 {
+    int was = w->draining;
+    w->draining = 1;
     while (w->nstack && !w->oom && !w->aborted) {
         /* Containers were pushed long ago and are cold: prefetch the header of
          * the one 8 pops ahead, and the entries of a dict 4 pops ahead (its
@@ -420,6 +431,7 @@ static void drain_stack(hs_walker *w)
         if (ti)
             traverse(w, op, ti);
     }
+    w->draining = was;
 }
 
 /* Finish everything pending: the ring and the stack, until both are empty. */
@@ -605,7 +617,7 @@ int hs_walk_run(hs_walker *w, hs_emit_fn emit, void *ctx)
     }
     w->emit = emit;
     w->ctx = ctx;
-    w->oom = w->aborted = 0;
+    w->oom = w->aborted = w->draining = 0;
     w->nobjects = 0;
     w->rhead = w->rtail = 0;
     if (hs_visited_begin(&w->seen) < 0) {

@@ -54,6 +54,7 @@ struct hs_walker {
                                    permanent one (valid for tracked objects) */
     int oom;                    /* set when a C allocation failed          */
     int aborted;                /* emit returned -1                        */
+    int draining;               /* inside drain_stack (no nested drains)   */
     size_t nobjects;
 };
 
