@@ -219,17 +219,12 @@ static int needs_traversal(const hs_typeinfo *ti)
 /* A referent was reached.  The seen-bit is tested before the object is touched,
  * so a second reference costs no memory access to the object.  Tracked objects
  * are only marked (the GC lists emit them); untracked ones are emitted here,
- * once, and queued when they have referents of their own. */
-static void visit_child(hs_walker *w, PyObject *op)
+ * once, and queued when they have referents of their own.  visit_new takes an
+ * object whose seen-bit was just set. */
+static void visit_new(hs_walker *w, PyObject *op)
 {
-    if (op == NULL || w->oom || w->aborted)
+    if (w->oom || w->aborted)
         return;
-    int seen = hs_visited_test_and_set(&w->seen, op);
-    if (seen != 0) {
-        if (seen < 0)
-            w->oom = 1;
-        return;
-    }
     hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
     if (!ti || hs_is_tracked(op, ti))
         return;
@@ -252,9 +247,23 @@ static void visit_child(hs_walker *w, PyObject *op)
         push(w, op);
 }
 
-/* Referents are not examined when found but RING_DIST referents later: their
- * seen-bit word and header are prefetched on the way in, so the walk overlaps
- * cache misses instead of waiting for each one (the heap is memory-bound). */
+static void visit_child(hs_walker *w, PyObject *op)
+{
+    if (op == NULL || w->oom || w->aborted)
+        return;
+    int seen = hs_visited_test_and_set(&w->seen, op);
+    if (seen != 0) {
+        if (seen < 0)
+            w->oom = 1;
+        return;
+    }
+    visit_new(w, op);
+}
+
+/* A referent's seen-bit is tested and set when it is found (the bitmap is 1/128
+ * of the heap and read nearly in address order: it stays in cache); a new one
+ * is examined RING_DIST new referents later, its header prefetched on the way
+ * in, so the walk overlaps cache misses instead of waiting for each one. */
 #define RING_MASK 31u
 #define RING_DIST 12u
 /* Untracked containers are traversed as soon as STACK_SOON of them wait, while
@@ -272,12 +281,16 @@ static inline void enqueue(hs_walker *w, PyObject *op)
         w->edge(w, op);
         return;
     }
-    if (w->seen.bits && ((uintptr_t)op >> HS_ADDR_BITS) == 0)
-        __builtin_prefetch(&w->seen.bits[(uintptr_t)op >> (HS_GRANULE_SHIFT + 6)]);
+    int seen = hs_visited_test_and_set(&w->seen, op);
+    if (seen != 0) {
+        if (seen < 0)
+            w->oom = 1;
+        return;
+    }
     __builtin_prefetch(op);
     w->ring[w->rhead++ & RING_MASK] = op;
     if (w->rhead - w->rtail > RING_DIST) {
-        visit_child(w, w->ring[w->rtail++ & RING_MASK]);
+        visit_new(w, w->ring[w->rtail++ & RING_MASK]);
         if (w->nstack >= STACK_SOON && !w->draining)
             drain_stack(w);
     }
@@ -441,7 +454,7 @@ static void drain(hs_walker *w)
         if (w->nstack)
             drain_stack(w);
         else if (w->rtail != w->rhead)
-            visit_child(w, w->ring[w->rtail++ & RING_MASK]);
+            visit_new(w, w->ring[w->rtail++ & RING_MASK]);
         else
             break;
     }
