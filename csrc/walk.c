@@ -221,6 +221,17 @@ static int needs_traversal(const hs_typeinfo *ti)
  * are only marked (the GC lists emit them); untracked ones are emitted here,
  * once, and queued when they have referents of their own.  visit_new takes an
  * object whose seen-bit was just set. */
+/* Stack entries tagged STACK_ROOT are traversed without being emitted (frames
+ * still running); the others are emitted when popped. */
+#define STACK_ROOT ((uintptr_t)1)
+
+static inline void emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
+{
+    w->nobjects++;
+    if (w->emit(w, op, ti) < 0)
+        w->aborted = 1;
+}
+
 static void visit_new(hs_walker *w, PyObject *op)
 {
     if (w->oom || w->aborted)
@@ -234,17 +245,23 @@ static void visit_new(hs_walker *w, PyObject *op)
         /* A frame still running (untracked while it runs on 3.9/3.10, and when
          * materialized on 3.11+) is a root: its referents count, it does not. */
         if (ti->type == &PyFrame_Type && hs_frame_is_executing((PyFrameObject *)op)) {
-            push(w, op);
+            push(w, (PyObject *)((uintptr_t)op | STACK_ROOT));
             return;
         }
     }
-    w->nobjects++;
-    if (w->emit(w, op, ti) < 0) {
-        w->aborted = 1;
+    if (needs_traversal(ti)) {
+        /* Emitted when drain_stack pops it, STACK_SOON containers later: start
+         * fetching a dict's entries now (its header is in cache), which both
+         * its size and its traversal read. */
+        if (ti->is_dict) {
+            char *keys = (char *)((PyDictObject *)op)->ma_keys;
+            __builtin_prefetch(keys);
+            __builtin_prefetch(keys + 64);
+        }
+        push(w, op);
         return;
     }
-    if (needs_traversal(ti))
-        push(w, op);
+    emit(w, op, ti);
 }
 
 static void visit_child(hs_walker *w, PyObject *op)
@@ -435,14 +452,22 @@ static void drain_stack(hs_walker *w)
         if (w->nstack > 8)
             __builtin_prefetch(w->stack[w->nstack - 9]);
         if (w->nstack > 4) {
-            PyObject *soon = w->stack[w->nstack - 5];
+            PyObject *soon = (PyObject *)((uintptr_t)w->stack[w->nstack - 5] & ~STACK_ROOT);
             if (Py_IS_TYPE(soon, &PyDict_Type))
                 __builtin_prefetch(((PyDictObject *)soon)->ma_keys);
         }
         PyObject *op = w->stack[--w->nstack];
+        int root = ((uintptr_t)op & STACK_ROOT) != 0;
+        op = (PyObject *)((uintptr_t)op & ~STACK_ROOT);
         hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
-        if (ti)
-            traverse(w, op, ti);
+        if (!ti)
+            break;
+        if (!root) {
+            emit(w, op, ti);
+            if (w->aborted)
+                break;
+        }
+        traverse(w, op, ti);
     }
     w->draining = was;
 }
