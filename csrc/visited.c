@@ -35,9 +35,6 @@ static uint64_t *reserve_bitmap(void)
         bitmap_failed = 1;
         return NULL;
     }
-#ifdef MADV_HUGEPAGE
-    madvise(p, NWORDS * sizeof(uint64_t), MADV_HUGEPAGE);
-#endif
     bitmap = p;
     return bitmap;
 }
