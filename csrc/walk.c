@@ -73,11 +73,35 @@ static int bound_to_owned(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
     return sti && sti->owned;
 }
 
+/* tp_traverse of classes defined in Python (typeobject.c's subtype_traverse). */
+static traverseproc subtype_traverse;
+
 int hs_walk_init(void)
 {
     if (hs_sizes_init() < 0 || hs_labels_init() < 0)
         return -1;
+    PyObject *probe = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_heapscope_probe",
+                                            (PyObject *)&PyBaseObject_Type);
+    if (!probe)
+        return -1;
+    subtype_traverse = ((PyTypeObject *)probe)->tp_traverse;
+    Py_DECREF(probe);
     return 0;
+}
+
+/* Instances of a class whose referents are exactly its inline values, its
+ * __dict__ and its type: subtype_traverse all the way down to a base without
+ * tp_traverse (object), no __slots__ members on the way. */
+static int plain_instance_type(PyTypeObject *tp)
+{
+    if (!subtype_traverse || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || tp->tp_is_gc ||
+        tp->tp_traverse != subtype_traverse)
+        return 0;
+    PyTypeObject *base = tp;
+    for (; base && base->tp_traverse == subtype_traverse; base = base->tp_base)
+        if (Py_SIZE(base) != 0)
+            return 0;
+    return base && base->tp_traverse == NULL && !(base->tp_flags & Py_TPFLAGS_HEAPTYPE);
 }
 
 /* ---- 2. type table ----------------------------------------------------- */
@@ -170,7 +194,7 @@ hs_typeinfo *hs_typeinfo_slow(hs_walker *w, PyTypeObject *tp)
     if (ti->is_type)
         ti->trav = TRAV_GC; /* decided per object: heap types GC, static types not */
     else if (PyType_IS_GC(tp))
-        ti->trav = TRAV_GC;
+        ti->trav = plain_instance_type(tp) ? TRAV_INSTANCE : TRAV_GC;
     else if (tp == &PyCode_Type)
         ti->trav = TRAV_CODE;
     else if (has_object_members(tp))
@@ -323,6 +347,17 @@ static int visit_cb(PyObject *op, void *arg)
 
 static void traverse_dict(hs_walker *w, PyObject *op)
 {
+    PyObject **e;
+    int stride;
+    Py_ssize_t n = hs_dict_entries(op, &e, &stride);
+    if (n >= 0) {
+        for (Py_ssize_t i = 0; i < n; i++, e += stride)
+            if (e[1]) {
+                enqueue(w, e[0]);
+                enqueue(w, e[1]);
+            }
+        return;
+    }
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     while (PyDict_Next(op, &pos, &k, &v)) {
@@ -409,6 +444,18 @@ static void traverse(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
         traverse_heap_type(w, tp);
     }
     switch (ti->trav) {
+    case TRAV_INSTANCE:
+        if (!w->edge) { /* edges keep tp_traverse's order */
+            PyTypeObject *tp = Py_TYPE(op);
+            PyObject **values;
+            Py_ssize_t n = hs_inline_values(op, tp, &values);
+            for (Py_ssize_t i = 0; i < n; i++)
+                enqueue(w, values[i]);
+            enqueue(w, hs_instance_dict(op, tp));
+            enqueue(w, (PyObject *)tp);
+            break;
+        }
+        /* fall through */
     case TRAV_GC:
         if (Py_TYPE(op) == &PyDict_Type) {
             traverse_dict(w, op); /* keys and values in one pass */
