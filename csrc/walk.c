@@ -487,22 +487,14 @@ static void traverse(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
     }
 }
 
-/* Traverse the queued untracked containers (their referents go to the ring). */
+/* Emit and traverse the queued untracked containers (their referents go to
+ * the ring).  They were found at most STACK_SOON containers ago, so their
+ * headers are still in cache (no prefetch here). */
 static void drain_stack(hs_walker *w)
 {
     int was = w->draining;
     w->draining = 1;
     while (w->nstack && !w->oom && !w->aborted) {
-        /* Containers were pushed long ago and are cold: prefetch the header of
-         * the one 8 pops ahead, and the entries of a dict 4 pops ahead (its
-         * header is in cache by then). */
-        if (w->nstack > 8)
-            __builtin_prefetch(w->stack[w->nstack - 9]);
-        if (w->nstack > 4) {
-            PyObject *soon = (PyObject *)((uintptr_t)w->stack[w->nstack - 5] & ~STACK_ROOT);
-            if (Py_IS_TYPE(soon, &PyDict_Type))
-                __builtin_prefetch(((PyDictObject *)soon)->ma_keys);
-        }
         PyObject *op = w->stack[--w->nstack];
         int root = ((uintptr_t)op & STACK_ROOT) != 0;
         op = (PyObject *)((uintptr_t)op & ~STACK_ROOT);
