@@ -232,6 +232,8 @@ static inline Py_ssize_t hs_dict_entries(PyObject *op, PyObject ***keys, int *st
     if (mp->ma_values != NULL)
         return -1;
     PyDictKeysObject *dk = mp->ma_keys;
+    if (dk->dk_nentries == 0) /* the shared empty keys' entries are not even aligned */
+        return 0;
     if (DK_IS_UNICODE(dk)) {
         *keys = &DK_UNICODE_ENTRIES(dk)[0].me_key;
         *stride = (int)(sizeof(PyDictUnicodeEntry) / sizeof(PyObject *));
