@@ -80,12 +80,16 @@ int hs_walk_init(void)
 {
     if (hs_sizes_init() < 0 || hs_labels_init() < 0)
         return -1;
-    PyObject *probe = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_heapscope_probe",
-                                            (PyObject *)&PyBaseObject_Type);
-    if (!probe)
-        return -1;
-    subtype_traverse = ((PyTypeObject *)probe)->tp_traverse;
-    Py_DECREF(probe);
+    /* Read off a class that always exists (abc.ABCMeta, defined in abc.py and
+     * imported at startup), rather than making one: a new class would be
+     * cyclic garbage.  Without it, instances go through tp_traverse. */
+    PyObject *abc = PyImport_ImportModule("abc");
+    PyObject *meta = abc ? PyObject_GetAttrString(abc, "ABCMeta") : NULL;
+    if (meta && PyType_Check(meta) && (((PyTypeObject *)meta)->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        subtype_traverse = ((PyTypeObject *)meta)->tp_traverse;
+    Py_XDECREF(meta);
+    Py_XDECREF(abc);
+    PyErr_Clear();
     return 0;
 }
 
@@ -695,6 +699,7 @@ int hs_walk_run(hs_walker *w, hs_emit_fn emit, void *ctx)
     w->emit = emit;
     w->ctx = ctx;
     w->oom = w->aborted = w->draining = 0;
+    w->nstack = 0; /* an aborted walk may have left some */
     w->nobjects = 0;
     w->rhead = w->rtail = 0;
     if (hs_visited_begin(&w->seen) < 0) {
