@@ -12,8 +12,6 @@
 #define HS_ACCUM_H
 #include "walk.h"
 #include "addrmap.h"
-#include "labels.h"
-#include "sizes.h"
 
 typedef struct {
     PyTypeObject *type;
@@ -50,20 +48,6 @@ typedef struct hs_accum {
  * *size (-1 when deferred), or returns -1 on out-of-memory.  rec is the
  * consumer's record index, handed back by hs_accum_settle. */
 Py_ssize_t hs_accum_add(hs_accum *a, PyObject *op, hs_typeinfo *ti, size_t rec, Py_ssize_t *size);
-
-/* hs_accum_add's common case, inline: a type-labelled object sized in C
- * outside detail mode.  Returns 1 when counted, 0 when hs_accum_add must do it. */
-static inline int hs_accum_add_plain(hs_accum *a, PyObject *op, const hs_typeinfo *ti)
-{
-    if (ti->slot < 0 || a->detail || ti->label_kind != LABEL_TYPE)
-        return 0;
-    Py_ssize_t sz = hs_size_fast(op, ti);
-    if (sz < 0)
-        return 0;
-    a->rows[ti->slot].count++;
-    a->rows[ti->slot].size += sz;
-    return 1;
-}
 
 /* After the walk, before any Python code runs: move dicts and cells to the
  * rows of their owners.  moved(ctx, rec, row) is told of each move. */

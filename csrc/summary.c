@@ -27,8 +27,6 @@ typedef struct {
 static int acc_emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
 {
     Py_ssize_t size;
-    if (hs_accum_add_plain((hs_accum *)w->ctx, op, ti))
-        return 0;
     return hs_accum_add((hs_accum *)w->ctx, op, ti, (size_t)-1, &size) < 0 ? -1 : 0;
 }
 
