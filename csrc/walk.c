@@ -244,22 +244,22 @@ static int needs_traversal(const hs_typeinfo *ti)
     return ti->trav != TRAV_NONE || ti->is_type || ti->is_dict;
 }
 
-/* A referent was reached.  The seen-bit is tested before the object is touched,
- * so a second reference costs no memory access to the object.  Tracked objects
- * are only marked (the GC lists emit them); untracked ones are emitted here,
- * once, and queued when they have referents of their own.  visit_new takes an
- * object whose seen-bit was just set. */
 /* Stack entries tagged STACK_ROOT are traversed without being emitted (frames
  * still running); the others are emitted when popped. */
 #define STACK_ROOT ((uintptr_t)1)
 
-static inline void emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
+static inline void emit_object(hs_walker *w, PyObject *op, hs_typeinfo *ti)
 {
     w->nobjects++;
     if (w->emit(w, op, ti) < 0)
         w->aborted = 1;
 }
 
+/* A referent was reached.  The seen-bit is tested before the object is touched,
+ * so a second reference costs no memory access to the object.  Tracked objects
+ * are only marked (the GC lists emit them); untracked ones are emitted once:
+ * leaves here, containers when drain_stack pops them.  visit_new takes an
+ * object whose seen-bit was just set. */
 static void visit_new(hs_walker *w, PyObject *op)
 {
     if (w->oom || w->aborted)
@@ -289,7 +289,7 @@ static void visit_new(hs_walker *w, PyObject *op)
         push(w, op);
         return;
     }
-    emit(w, op, ti);
+    emit_object(w, op, ti);
 }
 
 static void visit_child(hs_walker *w, PyObject *op)
@@ -506,7 +506,7 @@ static void drain_stack(hs_walker *w)
         if (!ti)
             break;
         if (!root) {
-            emit(w, op, ti);
+            emit_object(w, op, ti);
             if (w->aborted)
                 break;
         }
