@@ -199,44 +199,98 @@ static inline int hs_dict_values_embedded(PyObject *op)
 #endif
 }
 
-/* Name of the attribute under which instance op holds child in its inline
- * values (3.11+: attributes not in a __dict__ object), borrowed, or NULL. */
-static inline PyObject *hs_inline_attr_name(PyObject *op, PyObject *child)
+/* The inline attribute values of instance op (3.11+: attributes not in a
+ * __dict__ object), borrowed: returns how many slots *values has (unused ones
+ * are NULL), 0 when it has none.  Slot i is the attribute named by entry i of
+ * the type's cached keys. */
+static inline Py_ssize_t hs_inline_values(PyObject *op, PyTypeObject *tp, PyObject ***values_out)
 {
 #if HS_PY311
-    PyTypeObject *tp = Py_TYPE(op);
     if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))
-        return NULL;
+        return 0;
     PyDictKeysObject *keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
     if (!keys)
-        return NULL;
+        return 0;
     Py_ssize_t n = keys->dk_nentries;
 #if PY_VERSION_HEX >= 0x030D0000
     if (!(tp->tp_flags & Py_TPFLAGS_INLINE_VALUES))
-        return NULL;
+        return 0;
     PyDictValues *values = (PyDictValues *)((char *)op + sizeof(PyObject));
     if (!values->valid)
-        return NULL;
+        return 0;
     if (n > values->capacity)
         n = values->capacity;
 #elif HS_PY312
     char *tagged = ((char **)op)[-3];
     if (!((uintptr_t)tagged & 1))
-        return NULL;
+        return 0;
     PyDictValues *values = (PyDictValues *)(tagged + 1);
 #else
     PyDictValues *values = ((PyDictValues **)op)[-4];
     if (!values)
-        return NULL;
+        return 0;
 #endif
+    *values_out = values->values;
+    return n;
+#else
+    (void)op;
+    (void)tp;
+    (void)values_out;
+    return 0;
+#endif
+}
+
+/* Name of the attribute under which instance op holds child in its inline
+ * values (3.11+: attributes not in a __dict__ object), borrowed, or NULL. */
+static inline PyObject *hs_inline_attr_name(PyObject *op, PyObject *child)
+{
+#if HS_PY311
+    PyObject **values;
+    Py_ssize_t n = hs_inline_values(op, Py_TYPE(op), &values);
     for (Py_ssize_t i = 0; i < n; i++)
-        if (values->values[i] == child)
-            return DK_UNICODE_ENTRIES(keys)[i].me_key;
+        if (values[i] == child)
+            return DK_UNICODE_ENTRIES(((PyHeapTypeObject *)Py_TYPE(op))->ht_cached_keys)[i].me_key;
 #else
     (void)op;
     (void)child;
 #endif
     return NULL;
+}
+
+/* ---- dicts ------------------------------------------------------------------ */
+
+/* The entries of a dict, to be read in place: key i at keys[i * *stride], its
+ * value right after it (an entry whose value is NULL is unused, as for
+ * PyDict_Next).  Returns the entry count, or -1 when they must be read with
+ * PyDict_Next (split tables; before 3.11 the layout is private). */
+static inline Py_ssize_t hs_dict_entries(PyObject *op, PyObject ***keys, int *stride)
+{
+#if HS_PY311
+    _Static_assert(offsetof(PyDictKeyEntry, me_value) == offsetof(PyDictKeyEntry, me_key) + sizeof(PyObject *),
+                   "dict entry layout");
+    _Static_assert(offsetof(PyDictUnicodeEntry, me_value) ==
+                       offsetof(PyDictUnicodeEntry, me_key) + sizeof(PyObject *),
+                   "dict entry layout");
+    PyDictObject *mp = (PyDictObject *)op;
+    if (mp->ma_values != NULL)
+        return -1;
+    PyDictKeysObject *dk = mp->ma_keys;
+    if (dk->dk_nentries == 0) /* the shared empty keys' entries are not even aligned */
+        return 0;
+    if (DK_IS_UNICODE(dk)) {
+        *keys = &DK_UNICODE_ENTRIES(dk)[0].me_key;
+        *stride = (int)(sizeof(PyDictUnicodeEntry) / sizeof(PyObject *));
+    } else {
+        *keys = &DK_ENTRIES(dk)[0].me_key;
+        *stride = (int)(sizeof(PyDictKeyEntry) / sizeof(PyObject *));
+    }
+    return dk->dk_nentries;
+#else
+    (void)op;
+    (void)keys;
+    (void)stride;
+    return -1;
+#endif
 }
 
 /* ---- code objects ---------------------------------------------------------- */

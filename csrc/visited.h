@@ -41,10 +41,12 @@ static inline int hs_visited_test_and_set(hs_visited *v, const void *addr)
         if (old & m)
             return 1;
         v->bits[w] = old | m;
-        if (w < v->touched_lo)
-            v->touched_lo = w;
-        if (w > v->touched_hi)
-            v->touched_hi = w;
+        if (old == 0) { /* a word's first bit: the touched range may grow */
+            if (w < v->touched_lo)
+                v->touched_lo = w;
+            if (w > v->touched_hi)
+                v->touched_hi = w;
+        }
         return 0;
     }
     return hs_visited_hash_test_and_set(v, a);

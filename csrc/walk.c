@@ -76,6 +76,9 @@ static int bound_to_owned(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
 /* 3.9/3.10: the lookup function of a general dict table (hs_dict_traverse_visits_keys). */
 static const void *general_lookup;
 
+/* tp_traverse of classes defined in Python (typeobject.c's subtype_traverse). */
+static traverseproc subtype_traverse;
+
 int hs_walk_init(void)
 {
     if (hs_sizes_init() < 0 || hs_labels_init() < 0)
@@ -85,7 +88,32 @@ int hs_walk_init(void)
         return -1;
     general_lookup = hs_dict_lookup(d);
     Py_DECREF(d);
+    /* Read off a class that always exists (abc.ABCMeta, defined in abc.py and
+     * imported at startup), rather than making one: a new class would be
+     * cyclic garbage.  Without it, instances go through tp_traverse. */
+    PyObject *abc = PyImport_ImportModule("abc");
+    PyObject *meta = abc ? PyObject_GetAttrString(abc, "ABCMeta") : NULL;
+    if (meta && PyType_Check(meta) && (((PyTypeObject *)meta)->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        subtype_traverse = ((PyTypeObject *)meta)->tp_traverse;
+    Py_XDECREF(meta);
+    Py_XDECREF(abc);
+    PyErr_Clear();
     return 0;
+}
+
+/* Instances of a class whose referents are exactly its inline values, its
+ * __dict__ and its type: subtype_traverse all the way down to a base without
+ * tp_traverse (object), no __slots__ members on the way. */
+static int plain_instance_type(PyTypeObject *tp)
+{
+    if (!subtype_traverse || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || tp->tp_is_gc ||
+        tp->tp_traverse != subtype_traverse)
+        return 0;
+    PyTypeObject *base = tp;
+    for (; base && base->tp_traverse == subtype_traverse; base = base->tp_base)
+        if (Py_SIZE(base) != 0)
+            return 0;
+    return base && base->tp_traverse == NULL && !(base->tp_flags & Py_TPFLAGS_HEAPTYPE);
 }
 
 /* ---- 2. type table ----------------------------------------------------- */
@@ -178,7 +206,7 @@ hs_typeinfo *hs_typeinfo_slow(hs_walker *w, PyTypeObject *tp)
     if (ti->is_type)
         ti->trav = TRAV_GC; /* decided per object: heap types GC, static types not */
     else if (PyType_IS_GC(tp))
-        ti->trav = TRAV_GC;
+        ti->trav = plain_instance_type(tp) ? TRAV_INSTANCE : TRAV_GC;
     else if (tp == &PyCode_Type)
         ti->trav = TRAV_CODE;
     else if (has_object_members(tp))
@@ -219,10 +247,54 @@ static void push(hs_walker *w, PyObject *op)
     w->stack[w->nstack++] = op;
 }
 
+/* Stack entries tagged STACK_ROOT are traversed without being emitted (frames
+ * still running); the others are emitted when popped. */
+#define STACK_ROOT ((uintptr_t)1)
+
+static inline void emit_object(hs_walker *w, PyObject *op, hs_typeinfo *ti)
+{
+    w->nobjects++;
+    if (w->emit(w, op, ti) < 0)
+        w->aborted = 1;
+}
+
 /* A referent was reached.  The seen-bit is tested before the object is touched,
  * so a second reference costs no memory access to the object.  Tracked objects
- * are only marked (the GC lists emit them); untracked ones are emitted here,
- * once, and queued when they have referents of their own. */
+ * are only marked (the GC lists emit them); untracked ones are emitted once:
+ * leaves here, containers when drain_stack pops them.  visit_new takes an
+ * object whose seen-bit was just set. */
+static void visit_new(hs_walker *w, PyObject *op)
+{
+    if (w->oom || w->aborted)
+        return;
+    hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
+    if (!ti || hs_is_tracked(op, ti))
+        return;
+    if (ti->special) {
+        if (ti->owned || (ti->is_method && bound_to_owned(w, op, ti)))
+            return;
+        /* A frame still running (untracked while it runs on 3.9/3.10, and when
+         * materialized on 3.11+) is a root: its referents count, it does not. */
+        if (ti->type == &PyFrame_Type && hs_frame_is_executing((PyFrameObject *)op)) {
+            push(w, (PyObject *)((uintptr_t)op | STACK_ROOT));
+            return;
+        }
+    }
+    if (hs_has_referents(ti)) {
+        /* Emitted when drain_stack pops it, STACK_SOON containers later: start
+         * fetching a dict's entries now (its header is in cache), which both
+         * its size and its traversal read. */
+        if (ti->is_dict) {
+            char *keys = (char *)((PyDictObject *)op)->ma_keys;
+            __builtin_prefetch(keys);
+            __builtin_prefetch(keys + 64);
+        }
+        push(w, op);
+        return;
+    }
+    emit_object(w, op, ti);
+}
+
 static void visit_child(hs_walker *w, PyObject *op)
 {
     if (op == NULL || w->oom || w->aborted)
@@ -233,33 +305,21 @@ static void visit_child(hs_walker *w, PyObject *op)
             w->oom = 1;
         return;
     }
-    hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
-    if (!ti || hs_is_tracked(op, ti))
-        return;
-    if (ti->special) {
-        if (ti->owned || (ti->is_method && bound_to_owned(w, op, ti)))
-            return;
-        /* A frame still running (untracked while it runs on 3.9/3.10, and when
-         * materialized on 3.11+) is a root: its referents count, it does not. */
-        if (ti->type == &PyFrame_Type && hs_frame_is_executing((PyFrameObject *)op)) {
-            push(w, op);
-            return;
-        }
-    }
-    w->nobjects++;
-    if (w->emit(w, op, ti) < 0) {
-        w->aborted = 1;
-        return;
-    }
-    if (hs_has_referents(ti))
-        push(w, op);
+    visit_new(w, op);
 }
 
-/* Referents are not examined when found but RING_DIST referents later: their
- * seen-bit word and header are prefetched on the way in, so the walk overlaps
- * cache misses instead of waiting for each one (the heap is memory-bound). */
+/* A referent's seen-bit is tested and set when it is found (the bitmap is 1/128
+ * of the heap and read nearly in address order: it stays in cache); a new one
+ * is examined RING_DIST new referents later, its header prefetched on the way
+ * in, so the walk overlaps cache misses instead of waiting for each one. */
 #define RING_MASK 31u
 #define RING_DIST 12u
+/* Untracked containers are traversed as soon as STACK_SOON of them wait, while
+ * their headers are still in cache, instead of after the (possibly huge)
+ * container that reached them: one nested level at most (w->draining). */
+#define STACK_SOON 16u
+
+static void drain_stack(hs_walker *w);
 
 static inline void enqueue(hs_walker *w, PyObject *op)
 {
@@ -269,12 +329,19 @@ static inline void enqueue(hs_walker *w, PyObject *op)
         w->edge(w, op);
         return;
     }
-    if (w->seen.bits && ((uintptr_t)op >> HS_ADDR_BITS) == 0)
-        __builtin_prefetch(&w->seen.bits[(uintptr_t)op >> (HS_GRANULE_SHIFT + 6)]);
+    int seen = hs_visited_test_and_set(&w->seen, op);
+    if (seen != 0) {
+        if (seen < 0)
+            w->oom = 1;
+        return;
+    }
     __builtin_prefetch(op);
     w->ring[w->rhead++ & RING_MASK] = op;
-    if (w->rhead - w->rtail > RING_DIST)
-        visit_child(w, w->ring[w->rtail++ & RING_MASK]);
+    if (w->rhead - w->rtail > RING_DIST) {
+        visit_new(w, w->ring[w->rtail++ & RING_MASK]);
+        if (w->nstack >= STACK_SOON && !w->draining)
+            drain_stack(w);
+    }
 }
 
 static int visit_cb(PyObject *op, void *arg)
@@ -287,6 +354,17 @@ static int visit_cb(PyObject *op, void *arg)
 
 static void traverse_dict(hs_walker *w, PyObject *op)
 {
+    PyObject **e;
+    int stride;
+    Py_ssize_t n = hs_dict_entries(op, &e, &stride);
+    if (n >= 0) {
+        for (Py_ssize_t i = 0; i < n; i++, e += stride)
+            if (e[1]) {
+                enqueue(w, e[0]);
+                enqueue(w, e[1]);
+            }
+        return;
+    }
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     int values = !hs_dict_values_embedded(op); /* else its owner's references */
@@ -388,6 +466,18 @@ static void traverse(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
         traverse_heap_type(w, tp);
     }
     switch (ti->trav) {
+    case TRAV_INSTANCE:
+        if (!w->edge) { /* edges keep tp_traverse's order */
+            PyTypeObject *tp = Py_TYPE(op);
+            PyObject **values;
+            Py_ssize_t n = hs_inline_values(op, tp, &values);
+            for (Py_ssize_t i = 0; i < n; i++)
+                enqueue(w, values[i]);
+            enqueue(w, hs_instance_dict(op, tp));
+            enqueue(w, (PyObject *)tp);
+            break;
+        }
+        /* fall through */
     case TRAV_GC:
         if (Py_TYPE(op) == &PyDict_Type) {
             traverse_dict(w, op); /* keys and values in one pass */
@@ -419,25 +509,28 @@ static void traverse(hs_walker *w, PyObject *op, const hs_typeinfo *ti)
     }
 }
 
-/* Traverse the queued untracked containers (their referents go to the ring). */
+/* Emit and traverse the queued untracked containers (their referents go to
+ * the ring).  They were found at most STACK_SOON containers ago, so their
+ * headers are still in cache (no prefetch here). */
 static void drain_stack(hs_walker *w)
 {
+    int was = w->draining;
+    w->draining = 1;
     while (w->nstack && !w->oom && !w->aborted) {
-        /* Containers were pushed long ago and are cold: prefetch the header of
-         * the one 8 pops ahead, and the entries of a dict 4 pops ahead (its
-         * header is in cache by then). */
-        if (w->nstack > 8)
-            __builtin_prefetch(w->stack[w->nstack - 9]);
-        if (w->nstack > 4) {
-            PyObject *soon = w->stack[w->nstack - 5];
-            if (Py_IS_TYPE(soon, &PyDict_Type))
-                __builtin_prefetch(((PyDictObject *)soon)->ma_keys);
-        }
         PyObject *op = w->stack[--w->nstack];
+        int root = ((uintptr_t)op & STACK_ROOT) != 0;
+        op = (PyObject *)((uintptr_t)op & ~STACK_ROOT);
         hs_typeinfo *ti = hs_typeinfo_get(w, Py_TYPE(op));
-        if (ti)
-            traverse(w, op, ti);
+        if (!ti)
+            break;
+        if (!root) {
+            emit_object(w, op, ti);
+            if (w->aborted)
+                break;
+        }
+        traverse(w, op, ti);
     }
+    w->draining = was;
 }
 
 /* Finish everything pending: the ring and the stack, until both are empty. */
@@ -447,7 +540,7 @@ static void drain(hs_walker *w)
         if (w->nstack)
             drain_stack(w);
         else if (w->rtail != w->rhead)
-            visit_child(w, w->ring[w->rtail++ & RING_MASK]);
+            visit_new(w, w->ring[w->rtail++ & RING_MASK]);
         else
             break;
     }
@@ -632,7 +725,8 @@ int hs_walk_run(hs_walker *w, hs_emit_fn emit, void *ctx)
     }
     w->emit = emit;
     w->ctx = ctx;
-    w->oom = w->aborted = 0;
+    w->oom = w->aborted = w->draining = 0;
+    w->nstack = 0; /* an aborted walk may have left some */
     w->nobjects = 0;
     w->rhead = w->rtail = 0;
     if (hs_visited_begin(&w->seen) < 0) {

@@ -12,7 +12,8 @@
 #include "visited.h"
 
 /* How the walker finds an object's referents. */
-enum hs_trav { TRAV_NONE, TRAV_GC, TRAV_CODE, TRAV_STATIC_TYPE, TRAV_MEMBERS };
+enum hs_trav { TRAV_NONE, TRAV_GC, TRAV_CODE, TRAV_STATIC_TYPE, TRAV_MEMBERS,
+               TRAV_INSTANCE /* GC; plain class instance, read in place (walk.c) */ };
 
 typedef struct hs_typeinfo {
     PyTypeObject *type;
@@ -54,6 +55,7 @@ struct hs_walker {
                                    permanent one (valid for tracked objects) */
     int oom;                    /* set when a C allocation failed          */
     int aborted;                /* emit returned -1                        */
+    int draining;               /* inside drain_stack (no nested drains)   */
     size_t nobjects;
 };
 

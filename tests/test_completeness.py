@@ -176,3 +176,67 @@ def test_freeze_changes_no_count():
     assert changed == [], changed
     assert after.total_count == before.total_count
     del keep
+
+
+class _Plain:
+    pass
+
+
+class _PlainChild(_Plain):
+    pass
+
+
+class _SlotsAndDict:
+    __slots__ = ("s", "__dict__")
+
+
+class _IntWithAttrs(int):
+    pass
+
+
+class _Other:
+    pass
+
+
+def test_untracked_attribute_values_of_instances_found():
+    """Attributes held in inline values, in a materialized __dict__, in slots,
+    after deletions and __class__ changes: each float below is referenced only
+    by one attribute (floats are never GC-tracked, so only a traversal of that
+    instance finds it)."""
+    k = [0]
+
+    def fresh():
+        k[0] += 1
+        return float(k[0]) * 1.000000119
+
+    objs = []
+    for cls in (_Plain, _PlainChild, _SlotsAndDict, _IntWithAttrs, _Other):
+        o = cls(7) if cls is _IntWithAttrs else cls()
+        o.a, o.b = fresh(), fresh()
+        objs.append(o)
+    many = _Plain()                       # more attributes than the inline values hold
+    for i in range(40):
+        setattr(many, "x%d" % i, fresh())
+    objs.append(many)
+    holey = _Plain()                      # a deleted attribute leaves an empty slot
+    holey.a, holey.b, holey.c = fresh(), fresh(), fresh()
+    del holey.b
+    objs.append(holey)
+    with_dict = _PlainChild()             # the __dict__ object made, then more attributes
+    with_dict.a = fresh()
+    assert with_dict.__dict__["a"] == with_dict.a
+    with_dict.b = fresh()
+    objs.append(with_dict)
+    moved = _Plain()                      # instance whose class changed after its attributes
+    moved.a, moved.b = fresh(), fresh()
+    moved.__class__ = _Other
+    objs.append(moved)
+    objs[2].s = fresh()
+    # ids through getattr: vars(o) would make the __dict__ of every instance
+    names = [("a", "b")] * 5 + [["x%d" % i for i in range(40)], ("a", "c"), ("a", "b"), ("a", "b")]
+    expected = [id(getattr(o, n)) for o, ns in zip(objs, names) for n in ns] + [id(objs[2].s)]
+    assert len(expected) == 2 * 5 + 40 + 2 + 2 + 2 + 1
+    gc.collect()
+    ids = heap_ids()
+    missing = [i for i in expected if i not in ids]
+    assert missing == []
