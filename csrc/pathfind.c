@@ -205,12 +205,8 @@ static PyObject **rebuild(finder *f, const size_t *levels, size_t nlevels, size_
 
 int hs_pathfind(PyObject *obj, PyObject *ignore, hs_root *root, PyObject **objs)
 {
-    if (hs_gc_collecting()) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "heapscope cannot walk the heap while the garbage collector is running "
-                        "(called from a gc callback or a finalizer run by the collector)");
+    if (hs_walk_refused() < 0)
         return -1;
-    }
     finder *f = calloc(1, sizeof(*f));
     if (!f) {
         PyErr_NoMemory();

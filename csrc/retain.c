@@ -268,12 +268,8 @@ static void phases(rs *r)
 
 PyObject *hs_retained_one(PyObject *obj, PyObject *ignore)
 {
-    if (hs_gc_collecting()) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "heapscope cannot walk the heap while the garbage collector is running "
-                        "(called from a gc callback or a finalizer run by the collector)");
+    if (hs_walk_refused() < 0)
         return NULL;
-    }
     rs *r = calloc(1, sizeof(*r));
     if (!r)
         return PyErr_NoMemory();

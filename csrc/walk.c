@@ -295,17 +295,21 @@ static void visit_new(hs_walker *w, PyObject *op)
     emit_object(w, op, ti);
 }
 
+/* Set op's seen-bit: 1 when it was not set before (0 also on out-of-memory). */
+static inline int first_visit(hs_walker *w, PyObject *op)
+{
+    int seen = hs_visited_test_and_set(&w->seen, op);
+    if (seen < 0)
+        w->oom = 1;
+    return seen == 0;
+}
+
 static void visit_child(hs_walker *w, PyObject *op)
 {
     if (op == NULL || w->oom || w->aborted)
         return;
-    int seen = hs_visited_test_and_set(&w->seen, op);
-    if (seen != 0) {
-        if (seen < 0)
-            w->oom = 1;
-        return;
-    }
-    visit_new(w, op);
+    if (first_visit(w, op))
+        visit_new(w, op);
 }
 
 /* A referent's seen-bit is tested and set when it is found (the bitmap is 1/128
@@ -329,12 +333,8 @@ static inline void enqueue(hs_walker *w, PyObject *op)
         w->edge(w, op);
         return;
     }
-    int seen = hs_visited_test_and_set(&w->seen, op);
-    if (seen != 0) {
-        if (seen < 0)
-            w->oom = 1;
+    if (!first_visit(w, op))
         return;
-    }
     __builtin_prefetch(op);
     w->ring[w->rhead++ & RING_MASK] = op;
     if (w->rhead - w->rtail > RING_DIST) {
@@ -710,15 +710,20 @@ static void walk_list(hs_walker *w, PyGC_Head *head)
     drain(w);
 }
 
+int hs_walk_refused(void)
+{
+    if (!hs_gc_collecting())
+        return 0;
+    PyErr_SetString(PyExc_RuntimeError, "heapscope cannot walk the heap while the garbage collector is running "
+                                        "(called from a gc callback or a finalizer run by the collector)");
+    return -1;
+}
+
 int hs_walk_run(hs_walker *w, hs_emit_fn emit, void *ctx)
 {
     static int walking;
-    if (hs_gc_collecting()) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "heapscope cannot walk the heap while the garbage collector is running "
-                        "(called from a gc callback or a finalizer run by the collector)");
+    if (hs_walk_refused() < 0)
         return -1;
-    }
     if (walking) {
         PyErr_SetString(PyExc_RuntimeError, "heapscope: re-entrant heap walk");
         return -1;

@@ -59,6 +59,9 @@ struct hs_walker {
     size_t nobjects;
 };
 
+/* -1 with RuntimeError when no walk may run now (the collector is running:
+ * a gc callback or a finalizer it called), else 0. */
+int hs_walk_refused(void);
 /* Run one walk: returns 0, or -1 with a Python exception set. */
 int hs_walk_run(hs_walker *w, hs_emit_fn emit, void *ctx);
 /* Pause automatic collections; returns the previous state for hs_gc_resume. */

@@ -188,3 +188,22 @@ def test_dict_subclass_items_held_elsewhere(general):
         assert heapscope.retained_size(x) == sizes(x, x[0]) + extra
         REG.clear()
         assert heapscope.retained_size(x) == sizes(x, x[0], *x[0].values(), *next(iter(x[0].values()))) + extra
+
+
+def test_refused_from_a_gc_callback():
+    """Both graph-free searches refuse to run inside a collection, like every walk."""
+    seen = []
+
+    def cb(phase, info):
+        if phase == "start":
+            for call in (lambda: heapscope.retained_size(REG), lambda: heapscope.why_alive(REG, max_paths=1)):
+                try:
+                    call()
+                except RuntimeError as e:
+                    seen.append(str(e))
+    gc.callbacks.append(cb)
+    try:
+        gc.collect()
+    finally:
+        gc.callbacks.remove(cb)
+    assert len(seen) == 2 and all("garbage collector is running" in e for e in seen), seen
