@@ -176,6 +176,12 @@ static PyObject *py_why_alive(PyObject *Py_UNUSED(m), PyObject *args, PyObject *
 
 static PyObject *py_retained_size(PyObject *Py_UNUSED(m), PyObject *obj) { return hs_retained_one(obj, NULL); }
 
+static PyObject *py_hold_collector_here(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(ignored))
+{
+    hs_gc_hold_in(PyThreadState_Get());
+    Py_RETURN_NONE;
+}
+
 static PyObject *py_hide_frames(PyObject *Py_UNUSED(m), PyObject *code)
 {
     if (hs_graph_hide_frames(code) < 0)
@@ -283,6 +289,9 @@ static PyMethodDef core_methods[] = {
      "searched forward from the roots without a graph unless graph is true."},
     {"retained_size", py_retained_size, METH_O,
      "retained_size(obj) -> bytes freed with obj: it and what only it keeps alive (None: not on the heap)."},
+    {"hold_collector_here", py_hold_collector_here, METH_NOARGS,
+     "hold_collector_here(): in this thread (heapscope run's sampler) summaries and snapshots keep the\n"
+     "collector paused until their labels are made, so no automatic collection runs in it."},
     {"hide_frames", py_hide_frames, METH_O,
      "hide_frames(code): locals of frames running this code are not graph roots (heapscope's own)."},
     {"freeze_aside", py_freeze_aside, METH_NOARGS,

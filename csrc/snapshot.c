@@ -216,13 +216,17 @@ PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *ho
     }
     /* From here on Python code may run and the addresses are not used again:
      * the collector runs again first, so no other thread sees it paused. */
-    hs_gc_resume(was);
+    int hold = hs_gc_hold_here(); /* heapscope run's sampler: after the labels */
+    if (!hold)
+        hs_gc_resume(was);
     if (rc == 0) {
         hs_accum_settle_sizes(&b.a, snap_sized, s);
         rc = hs_accum_labels(&b.a) < 0 ? -1 : snap_rows(s, &b.a);
         if (rc == 0 && s->graph)
             rc = hs_graph_labels(s->graph);
     }
+    if (hold)
+        hs_gc_resume(was);
     hs_accum_free(&b.a);
     if (rc < 0) {
         Py_DECREF(s);

@@ -38,14 +38,20 @@ static int acc_emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
 static SummaryObject *accum_finish(hs_accum *a, int gc_was)
 {
     int settled = hs_accum_settle_owners(a, NULL, NULL);
-    if (gc_was >= 0)
+    int hold = gc_was >= 0 && hs_gc_hold_here(); /* heapscope run's sampler */
+    if (gc_was >= 0 && !hold)
         hs_gc_resume(gc_was);
     if (settled < 0) {
+        if (hold)
+            hs_gc_resume(gc_was);
         PyErr_NoMemory();
         return NULL;
     }
     hs_accum_settle_sizes(a, NULL, NULL);
-    if (hs_accum_labels(a) < 0)
+    int labelled = hs_accum_labels(a);
+    if (hold)
+        hs_gc_resume(gc_was);
+    if (labelled < 0)
         return NULL;
     SummaryObject *s = PyObject_New(SummaryObject, &HS_SummaryType);
     if (!s)

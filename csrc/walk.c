@@ -710,6 +710,12 @@ static void walk_list(hs_walker *w, PyGC_Head *head)
     drain(w);
 }
 
+static PyThreadState *holding; /* hs_gc_hold_here's thread, or NULL */
+
+void hs_gc_hold_in(PyThreadState *ts) { holding = ts; }
+
+int hs_gc_hold_here(void) { return holding != NULL && holding == PyThreadState_Get(); }
+
 int hs_walk_refused(void)
 {
     if (!hs_gc_collecting())

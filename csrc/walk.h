@@ -59,6 +59,13 @@ struct hs_walker {
     size_t nobjects;
 };
 
+/* heapscope run's sampler thread (hs_gc_hold_in(its thread state)): there the
+ * collector stays paused until a summary's or snapshot's labels are made, for
+ * the Python code they may run (a metaclass __repr__) allocates, and an
+ * automatic collection in that thread would run the program's finalizers in
+ * a thread that is not the program's.  Elsewhere it resumes before. */
+void hs_gc_hold_in(PyThreadState *ts);
+int hs_gc_hold_here(void);
 /* -1 with RuntimeError when no walk may run now (the collector is running:
  * a gc callback or a finalizer it called), else 0. */
 int hs_walk_refused(void);

@@ -523,3 +523,33 @@ def test_hostile_leaked_objects(tmp_path):
     block = item_block(r.stderr, "__main__.Evil")
     assert "repr() raised ValueError" in block
     assert "kept alive by sys.modules['__main__'].kept -> list[" in block
+
+
+def test_collections_never_start_in_the_sampler(tmp_path):
+    """Labels of enum classes run Python code (EnumType.__repr__) in the sampler's
+    summaries; the collector stays paused there until they are made, so no automatic
+    collection (and none of the program's finalizers) ever runs in heapscope's thread."""
+    write(tmp_path, "prog.py", """
+        import enum, gc, threading, time
+        Color = enum.Enum("Color", "RED GREEN")
+        main = threading.get_ident()
+        others = []
+        def cb(phase, info):
+            if phase == "start" and threading.get_ident() != main:
+                others.append(threading.get_ident())
+        gc.callbacks.append(cb)
+        class Node:
+            def __del__(self):
+                pass
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < 1.5:
+            a, b = Node(), Node()
+            a.other, b.other = b, a
+            del a, b
+        gc.callbacks.remove(cb)
+        print(len(others))
+    """)
+    r = hs_run("--interval", "0.01", "prog.py", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "0\n", r.stdout
+    assert len(SAMPLE_LINE.findall(r.stderr)) >= 20

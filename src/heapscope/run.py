@@ -30,6 +30,9 @@ defines ``__repr__``/``__str__`` in Python (``enum`` classes) is that Python
 code's result, computed on every summary, and the GIL can switch there; the
 program's threads then run for a moment with the collector still paused
 (``gc.isenabled()`` false; objects are only referenced, never freed, meanwhile).
+The collector stays paused in the sampler until those labels are made
+(``_core.hold_collector_here``): their Python code allocates, and an automatic
+collection started there would run the program's finalizers in the sampler.
 A walk refused because a collection is under way (a finalizer switched
 threads) skips that sample.
 Summaries live in C memory that walks never see, and the sampler keeps all its
@@ -202,6 +205,7 @@ def _wait(st):
 
 def _sampler(st):
     """The sampler thread: a sample each interval until stop is released."""
+    _core.hold_collector_here()  # labels may run Python code (enum reprs): no collection here
     try:
         while not st.stop.acquire(True, _wait(st)):
             _tick(st)
