@@ -53,6 +53,14 @@ static inline struct _gc_runtime_state *hs_gcstate(void)
 }
 
 static inline int hs_gc_collecting(void) { return hs_gcstate()->collecting != 0; }
+/* The youngest generation's allocation count (what starts automatic collections). */
+static inline int hs_gc_young_count(void) { return hs_gcstate()->generations[0].count; }
+/* Put it back no higher than c: heapscope's own allocations do not count. */
+static inline void hs_gc_young_restore(int c)
+{
+    if (hs_gcstate()->generations[0].count > c)
+        hs_gcstate()->generations[0].count = c;
+}
 
 static inline int hs_gc_set_enabled(int on)
 {

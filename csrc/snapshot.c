@@ -166,6 +166,8 @@ SnapshotObject *hs_snapshot_new(void)
 
 PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *hook_ctx)
 {
+    if (hs_gc_hold_here() && hs_gc_collecting())
+        Py_RETURN_NONE; /* heapscope run's sampler: no exception to allocate, no sample */
     SnapshotObject *s = hs_snapshot_new();
     if (!s)
         return NULL;
@@ -217,6 +219,7 @@ PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *ho
     /* From here on Python code may run and the addresses are not used again:
      * the collector runs again first, so no other thread sees it paused. */
     int hold = hs_gc_hold_here(); /* heapscope run's sampler: after the labels */
+    int young = hs_gc_young_count();
     if (!hold)
         hs_gc_resume(was);
     if (rc == 0) {
@@ -225,8 +228,10 @@ PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *ho
         if (rc == 0 && s->graph)
             rc = hs_graph_labels(s->graph);
     }
-    if (hold)
+    if (hold) { /* the labels' allocations must not start a collection here later */
+        hs_gc_young_restore(young);
         hs_gc_resume(was);
+    }
     hs_accum_free(&b.a);
     if (rc < 0) {
         Py_DECREF(s);

@@ -39,6 +39,7 @@ static SummaryObject *accum_finish(hs_accum *a, int gc_was)
 {
     int settled = hs_accum_settle_owners(a, NULL, NULL);
     int hold = gc_was >= 0 && hs_gc_hold_here(); /* heapscope run's sampler */
+    int young = hs_gc_young_count();
     if (gc_was >= 0 && !hold)
         hs_gc_resume(gc_was);
     if (settled < 0) {
@@ -49,8 +50,10 @@ static SummaryObject *accum_finish(hs_accum *a, int gc_was)
     }
     hs_accum_settle_sizes(a, NULL, NULL);
     int labelled = hs_accum_labels(a);
-    if (hold)
+    if (hold) { /* the labels' allocations must not start a collection here later */
+        hs_gc_young_restore(young);
         hs_gc_resume(gc_was);
+    }
     if (labelled < 0)
         return NULL;
     SummaryObject *s = PyObject_New(SummaryObject, &HS_SummaryType);
@@ -270,6 +273,8 @@ PyTypeObject HS_SummaryType = {
 
 PyObject *hs_summary_of_heap(int detail)
 {
+    if (hs_gc_hold_here() && hs_gc_collecting())
+        Py_RETURN_NONE; /* heapscope run's sampler: no exception to allocate, no sample */
     hs_accum a;
     memset(&a, 0, sizeof(a));
     a.detail = detail;

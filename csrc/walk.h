@@ -63,7 +63,9 @@ struct hs_walker {
  * collector stays paused until a summary's or snapshot's labels are made, for
  * the Python code they may run (a metaclass __repr__) allocates, and an
  * automatic collection in that thread would run the program's finalizers in
- * a thread that is not the program's.  Elsewhere it resumes before. */
+ * a thread that is not the program's; the youngest generation's count is
+ * put back as it was, so those allocations do not start one later in it
+ * either.  Elsewhere it resumes before. */
 void hs_gc_hold_in(PyThreadState *ts);
 int hs_gc_hold_here(void);
 /* -1 with RuntimeError when no walk may run now (the collector is running:

@@ -154,15 +154,21 @@ def _take(st):
     collection first: in the sampler thread it would run the program's
     finalizers and gc callbacks in a thread that is not the program's."""
     st.t0 = time.perf_counter()
-    st.summaries.append(_core.summarize_heap(True))
+    summary = _core.summarize_heap(True)
+    if summary is None:  # a collection is under way (this thread holds the collector): skip
+        st.skipped += 1
+        return False
+    st.summaries.append(summary)
     st.times.append(time.perf_counter() - st.start)
     st.cost = time.perf_counter() - st.t0
+    return True
 
 
 def _tick(st):
     """One periodic sample and its line of output; never raises."""
     try:
-        _take(st)
+        if not _take(st):
+            return
         st.ticks += 1
         _write(st.fd, _sample_line(st.times[-1], st.summaries[-1], st.summaries[-2], st.cost))
         if st.base is not None and not (st.ticks + 1) & st.ticks:
@@ -182,9 +188,12 @@ def _rebase(st):
     taken at samples 1, 2, 4, 8...; the one before it is kept too.  At exit the
     newer one lies in the last half of the run, after the program's warm-up;
     when it is too close to the end, the older one serves (``_baseline``)."""
+    base = _core.snapshot(st.identity)
+    if base is None:  # a collection is under way: keep the baselines
+        return
     st.prev = st.base
     st.prev_time = st.base_time
-    st.base = _core.snapshot(st.identity)
+    st.base = base
     st.base_time = st.times[-1]
 
 
