@@ -17,12 +17,12 @@ if sysconfig.get_config_var("Py_GIL_DISABLED"):
 if sys.implementation.name != "cpython":
     sys.exit("heapscope walks CPython's heap; %s is not supported" % sys.implementation.name)
 
-cflags = ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-fno-strict-aliasing",
+cflags = ["-std=gnu11", "-O3", "-Wall", "-Wextra", "-Werror", "-fno-strict-aliasing",
           "-fvisibility=hidden"]
 ldflags = []
 if os.environ.get("HEAPSCOPE_SANITIZE"):
     san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]
-    cflags = [f for f in cflags if f != "-O2"] + ["-O1", "-g"] + san
+    cflags = [f for f in cflags if f != "-O3"] + ["-O1", "-g"] + san
     ldflags += san
 
 setup(

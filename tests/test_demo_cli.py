@@ -283,6 +283,25 @@ def test_python_m_heapscope_demo_quiet_tables_empty():
     check_quiet(proc.stdout)
 
 
+def test_import_is_light():
+    """import heapscope adds few modules (and so few objects) to the heap it
+    looks at: the report, drawing and tracemalloc modules come on first use."""
+    code = ("import sys; before = set(sys.modules); import heapscope; "
+            "print(' '.join(sorted(set(sys.modules) - before)))")
+    new = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert "heapscope._core" in new and "heapscope.summary" in new
+    heavy = {"subprocess", "inspect", "pickle", "tracemalloc", "datetime", "html", "ast",
+             "tempfile", "heapscope.report", "heapscope.dot"}
+    assert not heavy & set(new), sorted(heavy & set(new))
+    # ... and heapscope.report still works as an attribute
+    code = "import heapscope, sys; print(heapscope.report.write_html.__module__, 'heapscope.report' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["heapscope.report", "True"]
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        heapscope.no_such_thing
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(["--version"])

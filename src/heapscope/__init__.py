@@ -46,7 +46,6 @@ from heapscope.snapshots import Snapshot, SnapshotDiff, diff, snapshot  # noqa: 
 from heapscope.leaks import Leak, LeakReport, find_leaks  # noqa: E402
 from heapscope.paths import Path, Retainer, retained_size, why_alive  # noqa: E402
 from heapscope.heapfile import HeapFileError, load  # noqa: E402
-from heapscope import report  # noqa: E402,F401  (heapscope.report.write_html)
 from heapscope.objgraph import (  # noqa: E402
     by_type,
     count,
@@ -60,6 +59,16 @@ from heapscope.objgraph import (  # noqa: E402
     show_refs,
     typestats,
 )
+
+
+def __getattr__(name):
+    # heapscope.report (datetime, html, string) is imported on first use, so
+    # that importing heapscope adds as few objects to the heap it looks at.
+    if name == "report":
+        import importlib
+
+        return importlib.import_module("heapscope.report")
+    raise AttributeError("module 'heapscope' has no attribute %r" % name)
 
 
 def label(obj, detail=False):

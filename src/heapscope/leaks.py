@@ -19,7 +19,6 @@ import gc
 import reprlib
 import sys
 import time
-import tracemalloc
 
 from heapscope import _core
 from heapscope.paths import Path, _paths_of
@@ -292,6 +291,8 @@ def _leaks(diffs, repeat):
             counts[i] = n
             sizes[i] = size
     last = diffs[-1]
+    import tracemalloc  # pickle, linecache...: imported only when leaks are reported
+
     tracing = tracemalloc.is_tracing()
     leaks = []
     for (label, detail), (counts, sizes) in series.items():

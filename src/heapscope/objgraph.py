@@ -38,13 +38,11 @@ returning.  Differences from objgraph:
   ``dot`` is on PATH (no ``xdot`` viewer is spawned, no IPython display).
 """
 import gc
-import inspect
 import os
 import sys
 import types
 
 from heapscope import _core
-from heapscope import dot as _dot
 from heapscope.paths import _edge
 
 __all__ = ["typestats", "most_common_types", "show_most_common_types", "growth",
@@ -254,6 +252,8 @@ def _show_graph(objs, backwards, max_depth, extra_ignore, filter, too_many, high
     if output is not None:
         output.write(text)
         return None
+    from heapscope import dot as _dot  # subprocess, tempfile: imported only to draw
+
     if not filename:
         filename = _dot._temp_name(".png")
     written = _dot._write(text, filename)
@@ -281,7 +281,7 @@ def _layout(found, adj, nseeds, backwards, max_depth, filter, too_many, highligh
         nid = _node_id(target)
         attrs = [("label", _obj_label(target, extra_info, counts and counts[p], shortnames))]
         h, s, v = _gradient((0, 0, 1), (0, 0, .3), tdepth, max_depth)
-        if inspect.ismodule(target):
+        if isinstance(target, types.ModuleType):
             h, s = .3, 1
         if highlight and highlight(target):
             h, s, v = .6, .6, 0.5 + v * 0.5
@@ -354,7 +354,7 @@ def _has_del(tp):
 
 
 def _is_proper_module(obj):
-    if not inspect.ismodule(obj):
+    if not isinstance(obj, types.ModuleType):
         return False
     name = getattr(obj, "__name__", None)
     return isinstance(name, str) and sys.modules.get(name) is obj
