@@ -426,6 +426,32 @@ def target_lines(res):
     return lines
 
 
+def print_marginal(results):
+    """The cost of one more object, from the two largest sizes measured.
+
+    Per live object, the figures above include a fixed cost: the walk of the
+    interpreter's own objects and of the imported tools (~70k scattered objects
+    of many types, each its own label), which weighs more at 1M than at 3M.
+    The slope between two sizes leaves it out.
+    """
+    pts = []
+    for res in results:
+        sh = _med(res, "core.summarize_heap")
+        if sh:
+            pts.append((res["info"]["live_objects"], sh, res["size"]))
+    pts.sort()
+    if len(pts) < 2:
+        return
+    (n0, t0, l0), (n1, t1, l1) = pts[-2], pts[-1]
+    if n1 - n0 < n0 // 2:
+        return
+    ns = (t1 - t0) / (n1 - n0) * 1e9
+    fixed = t0 - n0 * ns * 1e-9
+    print("\n_core.summarize_heap() per additional object (%s -> %s): %.1f ns = %.2fx the limit; "
+          "fixed cost (interpreter, imported tools, labels) %.1f ms"
+          % (l0, l1, ns, ns / LIMIT_NS, fixed * 1e3))
+
+
 def merge_rounds(rounds):
     """Pool the runs of several child processes of one size into one result."""
     res = dict(rounds[0])
@@ -566,6 +592,7 @@ def main(argv=None):
         results.append(res)
         print_table(res)
         sys.stdout.flush()
+    print_marginal(results)
     r0 = results[0] if results else None
     if r0:
         print("\nPython %s, heapscope %s (git %s), Pympler %s, objgraph %s; %s CPUs (%s)"
