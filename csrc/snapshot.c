@@ -218,20 +218,15 @@ PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *ho
     }
     /* From here on Python code may run and the addresses are not used again:
      * the collector runs again first, so no other thread sees it paused. */
-    int hold = hs_gc_hold_here(); /* heapscope run's sampler: after the labels */
-    int young = hs_gc_young_count();
-    if (!hold)
-        hs_gc_resume(was);
+    hs_gc_release gc;
+    hs_gc_after_walk(&gc, was);
     if (rc == 0) {
         hs_accum_settle_sizes(&b.a, snap_sized, s);
         rc = hs_accum_labels(&b.a) < 0 ? -1 : snap_rows(s, &b.a);
         if (rc == 0 && s->graph)
             rc = hs_graph_labels(s->graph);
     }
-    if (hold) { /* the labels' allocations must not start a collection here later */
-        hs_gc_young_restore(young);
-        hs_gc_resume(was);
-    }
+    hs_gc_labels_made(&gc);
     hs_accum_free(&b.a);
     if (rc < 0) {
         Py_DECREF(s);

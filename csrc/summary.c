@@ -38,22 +38,16 @@ static int acc_emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
 static SummaryObject *accum_finish(hs_accum *a, int gc_was)
 {
     int settled = hs_accum_settle_owners(a, NULL, NULL);
-    int hold = gc_was >= 0 && hs_gc_hold_here(); /* heapscope run's sampler */
-    int young = hs_gc_young_count();
-    if (gc_was >= 0 && !hold)
-        hs_gc_resume(gc_was);
+    hs_gc_release gc;
+    hs_gc_after_walk(&gc, gc_was);
     if (settled < 0) {
-        if (hold)
-            hs_gc_resume(gc_was);
+        hs_gc_labels_made(&gc);
         PyErr_NoMemory();
         return NULL;
     }
     hs_accum_settle_sizes(a, NULL, NULL);
     int labelled = hs_accum_labels(a);
-    if (hold) { /* the labels' allocations must not start a collection here later */
-        hs_gc_young_restore(young);
-        hs_gc_resume(gc_was);
-    }
+    hs_gc_labels_made(&gc);
     if (labelled < 0)
         return NULL;
     SummaryObject *s = PyObject_New(SummaryObject, &HS_SummaryType);

@@ -76,6 +76,27 @@ int hs_walk_run(hs_walker *w, hs_emit_fn emit, void *ctx);
 /* Pause automatic collections; returns the previous state for hs_gc_resume. */
 static inline int hs_gc_pause(void) { return hs_gc_set_enabled(0); }
 static inline void hs_gc_resume(int was) { hs_gc_set_enabled(was); }
+/* After a walk, before Python code may run (labels, __sizeof__): hs_gc_after_walk
+ * resumes the collector paused as `was` (nothing when was < 0), except in heapscope
+ * run's sampler thread, where hs_gc_labels_made resumes it once the labels are
+ * made and puts the youngest generation's count back (hs_gc_hold_in above). */
+typedef struct { int was, hold, young; } hs_gc_release;
+static inline void hs_gc_after_walk(hs_gc_release *r, int was)
+{
+    r->was = was;
+    r->hold = was >= 0 && hs_gc_hold_here();
+    r->young = hs_gc_young_count();
+    if (was >= 0 && !r->hold)
+        hs_gc_resume(was);
+}
+static inline void hs_gc_labels_made(hs_gc_release *r)
+{
+    if (r->hold) { /* the labels' allocations must not start a collection here later */
+        hs_gc_young_restore(r->young);
+        hs_gc_resume(r->was);
+        r->hold = 0;
+    }
+}
 /* After a walk: call edge(w, child) for each referent of op, exactly the
  * references the walk follows (w->edge_ctx is the caller's).  No allocation. */
 void hs_walk_referents(hs_walker *w, PyObject *op, void (*edge)(hs_walker *, PyObject *), void *ctx);
