@@ -226,7 +226,7 @@ PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *ho
         if (rc == 0 && s->graph)
             rc = hs_graph_labels(s->graph);
     }
-    hs_gc_labels_made(&gc);
+    hs_gc_objects_made(&gc);
     hs_accum_free(&b.a);
     if (rc < 0) {
         Py_DECREF(s);

@@ -30,26 +30,9 @@ static int acc_emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
     return hs_accum_add((hs_accum *)w->ctx, op, ti, (size_t)-1, &size) < 0 ? -1 : 0;
 }
 
-/* Settle the accumulator (owners, deferred sizes, label strings) and merge its
- * rows by label.  The owners are settled from the walk's raw pointers; then the
- * collector is resumed (gc_was >= 0: hs_gc_pause's result), before any Python
- * code may run (metaclass __repr__, __sizeof__), so no other thread ever sees
- * it paused while Python code runs. */
-static SummaryObject *accum_finish(hs_accum *a, int gc_was)
+/* The Summary of the settled and labelled rows, merged by label. */
+static SummaryObject *summary_of_rows(hs_accum *a)
 {
-    int settled = hs_accum_settle_owners(a, NULL, NULL);
-    hs_gc_release gc;
-    hs_gc_after_walk(&gc, gc_was);
-    if (settled < 0) {
-        hs_gc_labels_made(&gc);
-        PyErr_NoMemory();
-        return NULL;
-    }
-    hs_accum_settle_sizes(a, NULL, NULL);
-    int labelled = hs_accum_labels(a);
-    hs_gc_labels_made(&gc);
-    if (labelled < 0)
-        return NULL;
     SummaryObject *s = PyObject_New(SummaryObject, &HS_SummaryType);
     if (!s)
         return NULL;
@@ -96,6 +79,30 @@ fail:
     Py_DECREF(index);
     Py_DECREF(s);
     return NULL;
+}
+
+/* Settle the accumulator (owners, deferred sizes, label strings) and merge its
+ * rows by label.  The owners are settled from the walk's raw pointers; then the
+ * collector is resumed (gc_was >= 0: hs_gc_pause's result), before any Python
+ * code may run (metaclass __repr__, __sizeof__), so no other thread ever sees
+ * it paused while Python code runs. */
+static SummaryObject *accum_finish(hs_accum *a, int gc_was)
+{
+    int settled = hs_accum_settle_owners(a, NULL, NULL);
+    hs_gc_release gc;
+    hs_gc_after_walk(&gc, gc_was);
+    SummaryObject *s = NULL;
+    if (settled < 0) {
+        PyErr_NoMemory();
+    } else {
+        hs_accum_settle_sizes(a, NULL, NULL);
+        if (hs_accum_labels(a) == 0)
+            s = summary_of_rows(a);
+    }
+    /* After the index dict too: a GC allocation once the collector runs again
+     * could start a collection in heapscope run's sampler thread. */
+    hs_gc_objects_made(&gc);
+    return s;
 }
 
 /* ---- 2. Summary type -------------------------------------------------------- */

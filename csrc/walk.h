@@ -78,8 +78,10 @@ static inline int hs_gc_pause(void) { return hs_gc_set_enabled(0); }
 static inline void hs_gc_resume(int was) { hs_gc_set_enabled(was); }
 /* After a walk, before Python code may run (labels, __sizeof__): hs_gc_after_walk
  * resumes the collector paused as `was` (nothing when was < 0), except in heapscope
- * run's sampler thread, where hs_gc_labels_made resumes it once the labels are
- * made and puts the youngest generation's count back (hs_gc_hold_in above). */
+ * run's sampler thread, where hs_gc_objects_made resumes it once the labels and
+ * every other Python object of the result are made (any GC allocation after it
+ * could start a collection there), and puts the youngest generation's count
+ * back (hs_gc_hold_in above). */
 typedef struct { int was, hold, young; } hs_gc_release;
 static inline void hs_gc_after_walk(hs_gc_release *r, int was)
 {
@@ -89,7 +91,7 @@ static inline void hs_gc_after_walk(hs_gc_release *r, int was)
     if (was >= 0 && !r->hold)
         hs_gc_resume(was);
 }
-static inline void hs_gc_labels_made(hs_gc_release *r)
+static inline void hs_gc_objects_made(hs_gc_release *r)
 {
     if (r->hold) { /* the labels' allocations must not start a collection here later */
         hs_gc_young_restore(r->young);
