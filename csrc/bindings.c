@@ -176,9 +176,15 @@ static PyObject *py_why_alive(PyObject *Py_UNUSED(m), PyObject *args, PyObject *
 
 static PyObject *py_retained_size(PyObject *Py_UNUSED(m), PyObject *obj) { return hs_retained_one(obj, NULL); }
 
-static PyObject *py_hold_collector_here(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(ignored))
+static PyObject *py_hold_collector_here(PyObject *Py_UNUSED(m), PyObject *args)
 {
-    hs_gc_hold_in(PyThreadState_Get());
+    int on = 1;
+    if (!PyArg_ParseTuple(args, "|p:hold_collector_here", &on))
+        return NULL;
+    if (on)
+        hs_gc_hold_in(PyThreadState_Get());
+    else if (hs_gc_hold_here())
+        hs_gc_hold_in(NULL);
     Py_RETURN_NONE;
 }
 
@@ -289,9 +295,10 @@ static PyMethodDef core_methods[] = {
      "searched forward from the roots without a graph unless graph is true."},
     {"retained_size", py_retained_size, METH_O,
      "retained_size(obj) -> bytes freed with obj: it and what only it keeps alive (None: not on the heap)."},
-    {"hold_collector_here", py_hold_collector_here, METH_NOARGS,
-     "hold_collector_here(): in this thread (heapscope run's sampler) summaries and snapshots keep the\n"
-     "collector paused until their labels are made, so no automatic collection runs in it."},
+    {"hold_collector_here", py_hold_collector_here, METH_VARARGS,
+     "hold_collector_here(on=True): in this thread (heapscope run's sampler) summaries and snapshots keep\n"
+     "the collector paused until their labels are made, and leave the youngest generation's count at least\n"
+     "64 below its threshold, so no automatic collection runs in it.  False (in that thread) ends it."},
     {"hide_frames", py_hide_frames, METH_O,
      "hide_frames(code): locals of frames running this code are not graph roots (heapscope's own)."},
     {"freeze_aside", py_freeze_aside, METH_NOARGS,

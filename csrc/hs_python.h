@@ -55,9 +55,14 @@ static inline struct _gc_runtime_state *hs_gcstate(void)
 static inline int hs_gc_collecting(void) { return hs_gcstate()->collecting != 0; }
 /* The youngest generation's allocation count (what starts automatic collections). */
 static inline int hs_gc_young_count(void) { return hs_gcstate()->generations[0].count; }
-/* Put it back no higher than c: heapscope's own allocations do not count. */
-static inline void hs_gc_young_restore(int c)
+/* Put it back no higher than c, and at least `room` allocations below the
+ * threshold that starts a collection (when the threshold allows): heapscope's
+ * own allocations do not count, and the next few it makes cannot start one. */
+static inline void hs_gc_young_restore(int c, int room)
 {
+    int threshold = hs_gcstate()->generations[0].threshold;
+    if (threshold > 2 * room && c > threshold - room)
+        c = threshold - room;
     if (hs_gcstate()->generations[0].count > c)
         hs_gcstate()->generations[0].count = c;
 }

@@ -94,7 +94,10 @@ static inline void hs_gc_after_walk(hs_gc_release *r, int was)
 static inline void hs_gc_objects_made(hs_gc_release *r)
 {
     if (r->hold) { /* the labels' allocations must not start a collection here later */
-        hs_gc_young_restore(r->young);
+        /* room for the sampler's own few allocations until its next sample
+         * (the lock's argument tuple, a bound method...): a collection they
+         * started would run the program's finalizers in the sampler thread */
+        hs_gc_young_restore(r->young, 64);
         hs_gc_resume(r->was);
         r->hold = 0;
     }

@@ -1,14 +1,17 @@
 """``heapscope run``: programs run as python runs them, with growing labels at exit."""
+import gc
 import importlib
 import os
 import re
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
 import heapscope
+from heapscope import _core
 from heapscope.run import steady_growth
 
 LEAKY = """
@@ -553,3 +556,43 @@ def test_collections_never_start_in_the_sampler(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout == "0\n", r.stdout
     assert len(SAMPLE_LINE.findall(r.stderr)) >= 20
+
+
+@pytest.mark.parametrize("take", ["summary", "snapshot"])
+def test_sampler_leaves_room_below_the_collection_threshold(take):
+    """After a sample in the sampler thread, the youngest generation's count is
+    put back at least 64 allocations below the threshold, so the sampler's own
+    few allocations before its next sample (the Summary's index dict, the lock's
+    argument tuple) cannot start a collection in heapscope's thread.  Elsewhere
+    the program's count is left as it was."""
+    call = (lambda: _core.summarize_heap(True)) if take == "summary" else (lambda: _core.snapshot(False))
+    threshold = gc.get_threshold()[0]
+    counts = {}
+
+    def sample(where):
+        keep = []
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            while gc.get_count()[0] < threshold + 50:
+                keep.append([])  # a GC allocation each
+            result = call()
+            counts[where] = gc.get_count()[0]
+        finally:
+            if was:
+                gc.enable()
+        del result, keep
+
+    def held():
+        _core.hold_collector_here()
+        try:
+            sample("sampler")
+        finally:
+            _core.hold_collector_here(False)
+
+    t = threading.Thread(target=held)
+    t.start()
+    t.join()
+    sample("program")
+    assert counts["sampler"] <= threshold - 64, (counts, threshold)
+    assert counts["program"] >= threshold + 50, (counts, threshold)

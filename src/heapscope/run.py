@@ -33,6 +33,11 @@ program's threads then run for a moment with the collector still paused
 The collector stays paused in the sampler until those labels are made
 (``_core.hold_collector_here``): their Python code allocates, and an automatic
 collection started there would run the program's finalizers in the sampler.
+Then the youngest generation's count is put back as it was before the labels,
+and at least 64 below the threshold, so the sampler's own few allocations
+until its next sample (the Summary's index, a lock's argument tuple) cannot
+start one either; the program's next collection comes at most 64 allocations
+later than it would have.
 A walk refused because a collection is under way (a finalizer switched
 threads) skips that sample.
 Summaries live in C memory that walks never see, and the sampler keeps all its
@@ -219,6 +224,7 @@ def _sampler(st):
         while not st.stop.acquire(True, _wait(st)):
             _tick(st)
     finally:
+        _core.hold_collector_here(False)  # a later thread may get this thread state's address
         st.done.release()
 
 
