@@ -106,7 +106,7 @@ class _Vec(list):
 class _State:
     """The sampler's state, shared with the main thread; never counted."""
 
-    __slots__ = ("fd", "interval", "start", "times", "summaries", "stop", "done", "skipped", "error",
+    __slots__ = ("fd", "interval", "start", "times", "summaries", "stop", "done", "started", "skipped", "error",
                  "pid", "ticks", "base", "base_time", "prev", "prev_time", "identity", "t0", "cost")
 
 
@@ -219,6 +219,7 @@ def _wait(st):
 
 def _sampler(st):
     """The sampler thread: a sample each interval until stop is released."""
+    st.started.release()  # this thread now runs Python code: the program may start (see _watch)
     _core.hold_collector_here()  # labels may run Python code (enum reprs): no collection here
     try:
         while not st.stop.acquire(True, _wait(st)):
@@ -573,8 +574,10 @@ def _watch(p, fd, interval, paths, report, write_html, save):
     st.pid = os.getpid()
     st.stop = _thread.allocate_lock()
     st.done = _thread.allocate_lock()
+    st.started = _thread.allocate_lock()
     st.stop.acquire()
     st.done.acquire()
+    st.started.acquire()
     _install(p)
     st.identity = bool(paths)
     st.base = st.prev = None
@@ -586,6 +589,11 @@ def _watch(p, fd, interval, paths, report, write_html, save):
     _progress("running %s, sampling every %s s" % (p.name, "%g" % interval))
     try:
         _thread.start_new_thread(_sampler, (st,))
+        # The program starts once the sampler thread is running Python code: a
+        # program that forks at once must not fork while that thread is still
+        # being set up outside the GIL (the child of such a fork inherits locks
+        # the thread held, e.g. the allocator's under ASan, and can deadlock).
+        st.started.acquire()
     except RuntimeError as e:  # no thread to be had: samples at start and exit only
         _progress("no sampler thread (%s): summaries at exit only" % e)
         st.done.release()
