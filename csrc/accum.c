@@ -161,6 +161,23 @@ oom:
 
 /* ---- 3. settling ------------------------------------------------------------------ */
 
+int hs_accum_fold_tallies(hs_accum *a)
+{
+    hs_typeinfo *ti;
+    for (size_t i = 0; (ti = hs_walk_type_at(&a->w, i)) != NULL; i++) {
+        if (ti->tally_n == 0)
+            continue;
+        if (ti->slot < 0 && (ti->slot = row_new(a, ti->type, LABEL_TYPE, NULL, NULL, -1)) < 0) {
+            a->oom = 1;
+            return -1;
+        }
+        a->rows[ti->slot].count += ti->tally_n;
+        a->rows[ti->slot].size += ti->tally_size;
+        ti->tally_n = ti->tally_size = 0;
+    }
+    return 0;
+}
+
 int hs_accum_settle_owners(hs_accum *a, void (*moved)(void *, size_t, size_t), void *ctx)
 {
     for (size_t i = 0; i < a->norphans; i++) {

@@ -49,6 +49,9 @@ typedef struct hs_accum {
  * consumer's record index, handed back by hs_accum_settle. */
 Py_ssize_t hs_accum_add(hs_accum *a, PyObject *op, hs_typeinfo *ti, size_t rec, Py_ssize_t *size);
 
+/* After a tally walk (hs_walker.tally): add the counts kept in the typeinfos
+ * to their rows; 0, or -1 on out-of-memory. */
+int hs_accum_fold_tallies(hs_accum *a);
 /* After the walk, before any Python code runs: move dicts and cells to the
  * rows of their owners.  moved(ctx, rec, row) is told of each move. */
 int hs_accum_settle_owners(hs_accum *a, void (*moved)(void *, size_t, size_t), void *ctx);

@@ -88,7 +88,7 @@ fail:
  * it paused while Python code runs. */
 static SummaryObject *accum_finish(hs_accum *a, int gc_was)
 {
-    int settled = hs_accum_settle_owners(a, NULL, NULL);
+    int settled = hs_accum_fold_tallies(a) == 0 ? hs_accum_settle_owners(a, NULL, NULL) : -1;
     hs_gc_release gc;
     hs_gc_after_walk(&gc, gc_was);
     SummaryObject *s = NULL;
@@ -279,6 +279,7 @@ PyObject *hs_summary_of_heap(int detail)
     hs_accum a;
     memset(&a, 0, sizeof(a));
     a.detail = detail;
+    a.w.tally = !detail; /* per-type rows are counted by the walk itself */
     int was = hs_gc_pause();
     int rc = hs_walk_run(&a.w, acc_emit, &a);
     if (rc < 0)

@@ -215,6 +215,7 @@ hs_typeinfo *hs_typeinfo_slow(hs_walker *w, PyTypeObject *tp)
         ti->trav = TRAV_NONE;
     hs_sizes_classify(ti);
     hs_labels_classify(ti);
+    ti->per_type = ti->label_kind == LABEL_TYPE;
     /* Static types are reachable only through Py_TYPE(op): reach them here. */
     w->tcache[HS_TCACHE_INDEX(tp)] = ti;
     if (w->emit)
@@ -236,6 +237,14 @@ void hs_walk_release(hs_walker *w)
     memset(w->tcache, 0, sizeof(w->tcache));
 }
 
+hs_typeinfo *hs_walk_type_at(hs_walker *w, size_t i)
+{
+    size_t c = i / POOL_CHUNK, k = i % POOL_CHUNK;
+    if (c >= w->npool || (c == w->npool - 1 && k >= w->chunk_used))
+        return NULL;
+    return &w->pool[c][k];
+}
+
 /* ---- 3. visiting children ------------------------------------------------ */
 
 static void push(hs_walker *w, PyObject *op)
@@ -251,10 +260,25 @@ static void push(hs_walker *w, PyObject *op)
  * still running); the others are emitted when popped. */
 #define STACK_ROOT ((uintptr_t)1)
 
-static inline void emit_object(hs_walker *w, PyObject *op, hs_typeinfo *ti)
+/* One live object to the consumer: tallied in its typeinfo (w->tally), else
+ * emitted.  Returns emit's result. */
+static inline __attribute__((always_inline)) int emit_one(hs_walker *w, PyObject *op, hs_typeinfo *ti)
 {
     w->nobjects++;
-    if (w->emit(w, op, ti) < 0)
+    if (w->tally && ti->per_type) {
+        Py_ssize_t sz = hs_size_fast(op, ti);
+        if (sz >= 0) {
+            ti->tally_n++;
+            ti->tally_size += sz;
+            return 0;
+        }
+    }
+    return w->emit(w, op, ti);
+}
+
+static inline void emit_object(hs_walker *w, PyObject *op, hs_typeinfo *ti)
+{
+    if (emit_one(w, op, ti) < 0)
         w->aborted = 1;
 }
 
@@ -700,8 +724,7 @@ static void walk_list(hs_walker *w, PyGC_Head *head)
                 continue;
             }
         }
-        w->nobjects++;
-        if (w->emit(w, op, ti) < 0) {
+        if (emit_one(w, op, ti) < 0) {
             w->aborted = 1;
             break;
         }
@@ -742,6 +765,9 @@ int hs_walk_run(hs_walker *w, hs_emit_fn emit, void *ctx)
     w->nstack = 0; /* an aborted walk may have left some */
     w->nobjects = 0;
     w->rhead = w->rtail = 0;
+    hs_typeinfo *ti;
+    for (size_t i = 0; (ti = hs_walk_type_at(w, i)) != NULL; i++)
+        ti->tally_n = ti->tally_size = 0;
     if (hs_visited_begin(&w->seen) < 0) {
         PyErr_NoMemory();
         return -1;

@@ -26,8 +26,11 @@ typedef struct hs_typeinfo {
     unsigned char is_method;   /* bound methods: owned when self is owned  */
     unsigned char gc;          /* 0 never GC, 1 GC, 2 decided per object   */
     unsigned char special;     /* owned, is_method or frame: the slow path */
+    unsigned char per_type;    /* labelled by the type alone (LABEL_TYPE)  */
     Py_ssize_t basic;          /* fixed part of the size, pre-header incl. */
     Py_ssize_t slot;           /* consumer's accumulator index, or -1      */
+    Py_ssize_t tally_n;        /* tally walks: objects counted here ...    */
+    Py_ssize_t tally_size;     /* ... and their sizes (hs_walker.tally)    */
 } hs_typeinfo;
 
 typedef struct hs_walker hs_walker;
@@ -56,8 +59,16 @@ struct hs_walker {
     int oom;                    /* set when a C allocation failed          */
     int aborted;                /* emit returned -1                        */
     int draining;               /* inside drain_stack (no nested drains)   */
+    /* Set by the consumer before hs_walk_run: an object of a per_type type
+     * whose size hs_size_fast knows is counted in its typeinfo's tally
+     * instead of being emitted (a summary's common case, without a call). */
+    int tally;
     size_t nobjects;
 };
+
+/* The typeinfos of the walker's types, in the order they were first met:
+ * for (i = 0; (ti = hs_walk_type_at(w, i)); i++). */
+hs_typeinfo *hs_walk_type_at(hs_walker *w, size_t i);
 
 /* heapscope run's sampler thread (hs_gc_hold_in(its thread state)): there the
  * collector stays paused until a summary's or snapshot's labels are made, for

@@ -49,6 +49,21 @@ def test_summary_totals_are_sums_of_getsizeof():
     assert muppy.get_size(objs) == sum(map(sys.getsizeof, objs))
 
 
+def test_heap_summary_agrees_with_the_summary_of_the_walks_objects():
+    # summarize_heap counts most objects in the walk's own per-type tallies;
+    # summarize() of the same objects takes the per-object path: every label,
+    # count and size must agree, except the list `objs` itself
+    objs = _core.get_objects()
+    heap_rows = _core.summarize_heap().rows()
+    list_rows = summary.summarize(objs)
+    heap = {r[0]: (r[1], r[2]) for r in heap_rows}
+    listed = {r[0]: (r[1], r[2]) for r in list_rows}
+    n, size = listed.pop("list")
+    assert heap.pop("list") == (n + 1, size + sys.getsizeof(objs))
+    assert heap == listed
+    assert sum(c for c, _ in heap.values()) > 10_000
+
+
 class RaisingSizeof:
     def __sizeof__(self):
         raise RuntimeError("no size for you")
