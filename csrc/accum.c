@@ -42,6 +42,14 @@ static Py_ssize_t row_new(hs_accum *a, PyTypeObject *tp, int kind, PyObject *ext
     return idx;
 }
 
+/* The row of a type labelled by the type alone, made on first use; -1 on out-of-memory. */
+static Py_ssize_t type_row(hs_accum *a, hs_typeinfo *ti)
+{
+    if (ti->slot < 0)
+        ti->slot = row_new(a, ti->type, LABEL_TYPE, NULL, NULL, -1);
+    return ti->slot;
+}
+
 static int kslots_grow(hs_accum *a)
 {
     size_t ncap = a->kslots ? (a->kmask + 1) * 2 : 4096;
@@ -121,9 +129,7 @@ Py_ssize_t hs_accum_add(hs_accum *a, PyObject *op, hs_typeinfo *ti, size_t rec, 
 {
     Py_ssize_t row;
     if (ti->label_kind == LABEL_TYPE) {
-        if (ti->slot < 0)
-            ti->slot = row_new(a, ti->type, LABEL_TYPE, NULL, NULL, -1);
-        row = ti->slot;
+        row = type_row(a, ti);
     } else {
         row = row_keyed(a, ti->type, ti->label_kind, hs_label_extra(op, ti), NULL, -1);
     }
@@ -167,13 +173,13 @@ int hs_accum_fold_tallies(hs_accum *a)
     for (size_t i = 0; (ti = hs_walk_type_at(&a->w, i)) != NULL; i++) {
         if (ti->tally_n == 0)
             continue;
-        if (ti->slot < 0 && (ti->slot = row_new(a, ti->type, LABEL_TYPE, NULL, NULL, -1)) < 0) {
+        Py_ssize_t row = type_row(a, ti);
+        if (row < 0) {
             a->oom = 1;
             return -1;
         }
-        a->rows[ti->slot].count += ti->tally_n;
-        a->rows[ti->slot].size += ti->tally_size;
-        ti->tally_n = ti->tally_size = 0;
+        a->rows[row].count += ti->tally_n;
+        a->rows[row].size += ti->tally_size;
     }
     return 0;
 }

@@ -215,7 +215,6 @@ hs_typeinfo *hs_typeinfo_slow(hs_walker *w, PyTypeObject *tp)
         ti->trav = TRAV_NONE;
     hs_sizes_classify(ti);
     hs_labels_classify(ti);
-    ti->per_type = ti->label_kind == LABEL_TYPE;
     /* Static types are reachable only through Py_TYPE(op): reach them here. */
     w->tcache[HS_TCACHE_INDEX(tp)] = ti;
     if (w->emit)
@@ -265,7 +264,7 @@ static void push(hs_walker *w, PyObject *op)
 static inline __attribute__((always_inline)) int emit_one(hs_walker *w, PyObject *op, hs_typeinfo *ti)
 {
     w->nobjects++;
-    if (w->tally && ti->per_type) {
+    if (w->tally && ti->label_kind == LABEL_TYPE) {
         Py_ssize_t sz = hs_size_fast(op, ti);
         if (sz >= 0) {
             ti->tally_n++;
@@ -766,7 +765,7 @@ int hs_walk_run(hs_walker *w, hs_emit_fn emit, void *ctx)
     w->nobjects = 0;
     w->rhead = w->rtail = 0;
     hs_typeinfo *ti;
-    for (size_t i = 0; (ti = hs_walk_type_at(w, i)) != NULL; i++)
+    for (size_t i = 0; w->tally && (ti = hs_walk_type_at(w, i)) != NULL; i++)
         ti->tally_n = ti->tally_size = 0;
     if (hs_visited_begin(&w->seen) < 0) {
         PyErr_NoMemory();

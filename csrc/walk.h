@@ -26,7 +26,6 @@ typedef struct hs_typeinfo {
     unsigned char is_method;   /* bound methods: owned when self is owned  */
     unsigned char gc;          /* 0 never GC, 1 GC, 2 decided per object   */
     unsigned char special;     /* owned, is_method or frame: the slow path */
-    unsigned char per_type;    /* labelled by the type alone (LABEL_TYPE)  */
     Py_ssize_t basic;          /* fixed part of the size, pre-header incl. */
     Py_ssize_t slot;           /* consumer's accumulator index, or -1      */
     Py_ssize_t tally_n;        /* tally walks: objects counted here ...    */
@@ -59,8 +58,8 @@ struct hs_walker {
     int oom;                    /* set when a C allocation failed          */
     int aborted;                /* emit returned -1                        */
     int draining;               /* inside drain_stack (no nested drains)   */
-    /* Set by the consumer before hs_walk_run: an object of a per_type type
-     * whose size hs_size_fast knows is counted in its typeinfo's tally
+    /* Set by the consumer before hs_walk_run: an object labelled by its type
+     * alone (LABEL_TYPE) whose size hs_size_fast knows is counted in its typeinfo's tally
      * instead of being emitted (a summary's common case, without a call). */
     int tally;
     size_t nobjects;
