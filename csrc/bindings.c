@@ -1,6 +1,6 @@
 /*
  * bindings.c -- the heapscope._core module: binds the C functions of walk.c,
- * summary.c, objects.c, labels.c, typestats.c, refsearch.c, dot.c and heapfile.c to Python, and
+ * summary.c, objects.c, labels.c, typestats.c, refsearch.c, dot.c, heapfile.c and verdict.c to Python, and
  * dominators.c's test entry point.  No logic lives here.
  */
 #include "walk.h"
@@ -18,6 +18,7 @@
 #include "refsearch.h"
 #include "dot.h"
 #include "heapfile.h"
+#include "verdict.h"
 
 /* One optional boolean argument, positional or by keyword, parsed without
  * creating an argument tuple (it would be counted by the walk that follows). */
@@ -69,25 +70,57 @@ static PyObject *py_summarize(PyObject *Py_UNUSED(m), PyObject *args, PyObject *
     return hs_summary_of_sequence(objects, detail);
 }
 
+/* Optional boolean arguments, positional in the order of names or by keyword,
+ * parsed without creating an argument tuple. */
+static int flags(const char *fn, const char *const *names, int nnames, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames, int *out)
+{
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    if (nargs > nnames) {
+        PyErr_Format(PyExc_TypeError, "%s() takes at most %d positional arguments", fn, nnames);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < nargs + nkw; i++) {
+        int at = (int)i;
+        if (i >= nargs) {
+            PyObject *k = PyTuple_GET_ITEM(kwnames, i - nargs);
+            for (at = 0; at < nnames; at++)
+                if (PyUnicode_Check(k) && PyUnicode_CompareWithASCIIString(k, names[at]) == 0)
+                    break;
+            if (at == nnames) {
+                PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument %R", fn, k);
+                return -1;
+            }
+            if (at < nargs) {
+                PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", fn, names[at]);
+                return -1;
+            }
+        }
+        int r = PyObject_IsTrue(args[i]);
+        if (r < 0)
+            return -1;
+        out[at] = r;
+    }
+    return 0;
+}
+
 static PyObject *py_snapshot(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    int identity = 1;
-    if (one_flag("snapshot", "identity", args, nargs, kwnames, &identity) < 0)
+    static const char *const names[] = {"identity", "lengths"};
+    int f[2] = {1, 0};
+    if (flags("snapshot", names, 2, args, nargs, kwnames, f) < 0)
         return NULL;
-    return hs_snapshot_take(identity, 0, NULL, NULL);
+    return hs_snapshot_take(f[0], 0, f[1], NULL, NULL);
 }
 
 static PyObject *py_graph_snapshot(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
                                    PyObject *kwnames)
 {
-    int identity = 1, names = 0;
-    if (nargs == 2 && !kwnames) { /* (identity, names) positionally */
-        if ((identity = PyObject_IsTrue(args[0])) < 0 || (names = PyObject_IsTrue(args[1])) < 0)
-            return NULL;
-    } else if (one_flag("graph_snapshot", "identity", args, nargs, kwnames, &identity) < 0) {
+    static const char *const names[] = {"identity", "names", "lengths"};
+    int f[3] = {1, 0, 0};
+    if (flags("graph_snapshot", names, 3, args, nargs, kwnames, f) < 0)
         return NULL;
-    }
-    return hs_snapshot_take(identity, names ? 2 : 1, NULL, NULL);
+    return hs_snapshot_take(f[0], f[1] ? 2 : 1, f[2], NULL, NULL);
 }
 
 static PyObject *py_get_objects(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
@@ -265,6 +298,34 @@ static PyObject *py_frame_stack(PyObject *Py_UNUSED(m), PyObject *frame)
     return hs_frame_stack_py(frame);
 }
 
+static int nargs_is(const char *sig, Py_ssize_t nargs, Py_ssize_t want)
+{
+    if (nargs == want)
+        return 1;
+    PyErr_Format(PyExc_TypeError, "%s takes %zd arguments (%zd given)", sig, want, nargs);
+    return 0;
+}
+
+static PyObject *py_old_changes(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
+{
+    return nargs_is("old_changes(old, new)", nargs, 2) ? hs_old_changes(args[0], args[1]) : NULL;
+}
+
+static PyObject *py_record_series(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
+{
+    return nargs_is("record_series(snaps, addrs)", nargs, 2) ? hs_record_series(args[0], args[1]) : NULL;
+}
+
+static PyObject *py_leak_groups(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
+{
+    return nargs_is("leak_groups(diff, labels, containers)", nargs, 3) ? hs_leak_groups(args[0], args[1], args[2])
+                                                                        : NULL;
+}
+
+static PyObject *py_native_memory(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a)) { return hs_native_memory(); }
+
+static PyObject *py_objects_at(PyObject *Py_UNUSED(m), PyObject *addrs) { return hs_objects_at(addrs); }
+
 static PyMethodDef core_methods[] = {
     {"load_heapfile", py_load_heapfile, METH_O,
      "load_heapfile(path) -> the Snapshot saved in a heap file (HeapFileError when it cannot be read)."},
@@ -273,10 +334,41 @@ static PyMethodDef core_methods[] = {
     {"summarize", (PyCFunction)(void (*)(void))py_summarize, METH_VARARGS | METH_KEYWORDS,
      "summarize(objects, detail=False) -> [[label, count, size], ...] (Pympler)."},
     {"snapshot", (PyCFunction)(void (*)(void))py_snapshot, METH_FASTCALL | METH_KEYWORDS,
-     "snapshot(identity=True) -> Snapshot of every live object (no references kept)."},
+     "snapshot(identity=True, lengths=False) -> Snapshot of every live object (no references kept); with\n"
+     "lengths, the length of every dict, list, set, frozenset, deque and bytearray (and subclasses) too."},
     {"graph_snapshot", (PyCFunction)(void (*)(void))py_graph_snapshot, METH_FASTCALL | METH_KEYWORDS,
-     "graph_snapshot(identity=True[, names]) -> Snapshot with the reference graph and its roots\n"
-     "(names: and the name of every edge)."},
+     "graph_snapshot(identity=True, names=False, lengths=False) -> Snapshot with the reference graph and\n"
+     "its roots (names: and the name of every edge; lengths: and container lengths, as snapshot())."},
+    {"old_changes", (PyCFunction)(void (*)(void))py_old_changes, METH_FASTCALL,
+     "old_changes(old, new) -> [(addr, label, detail, old_size, new_size, old_len, new_len)]: the objects\n"
+     "alive in both snapshots whose size or length changed, in the new snapshot's record order.  Alive in\n"
+     "both: same address and type and, with creation serials of one series (3.13+), the same serial;\n"
+     "without them a GC-tracked object must be in the permanent generation in both (freeze the old heap,\n"
+     "as find_leaks does), an untracked one only of the same type.  label and detail are the new\n"
+     "snapshot's; lengths are -1 unless both snapshots were taken with lengths=True.  Pure C over the\n"
+     "records: ValueError for snapshots of different processes."},
+    {"record_series", (PyCFunction)(void (*)(void))py_record_series, METH_FASTCALL,
+     "record_series(snaps, addrs) -> one list per address of one item per snapshot: (size, length), or\n"
+     "None when that snapshot has no record at the address or one of another type than the first\n"
+     "snapshot that has it (length -1 without lengths=True).  One pass per snapshot."},
+    {"leak_groups", (PyCFunction)(void (*)(void))py_leak_groups, METH_FASTCALL,
+     "leak_groups(diff, labels, containers) -> (groups, members).  diff = g.diff(base), g a graph snapshot\n"
+     "of this process; the leaking objects are g's new records whose detailed label is in labels (a set);\n"
+     "containers: addresses of records of g (ValueError for others).  Each leaking object's accumulation\n"
+     "point is the nearest old node up its immediate-dominator chain or, when the chain is new up to the\n"
+     "virtual root, the nearest old referrer found backwards through new objects, else none.  groups:\n"
+     "[(acc_addr or 0, acc_label, acc_detail, acc_len or -1, n_members, members_size, retained)], the\n"
+     "containers' first (in the order given, each once), then by members_size, the group without an\n"
+     "accumulation point (labels None) last; retained: bytes of the union of the members' dominator\n"
+     "subtrees.  members: [(addr, group_index, parent_addr, depth, label, detail, size)] by group then\n"
+     "depth; parent = immediate dominator (the acc point when that is the virtual root, 0 when none),\n"
+     "depth = dominator steps from the acc point (1: directly under it)."},
+    {"native_memory", py_native_memory, METH_NOARGS,
+     "native_memory() -> (malloc_in_use, allocated_blocks): glibc's mallinfo2() uordblks + hblkhd (mallinfo()\n"
+     "before glibc 2.33, -1 without either) and sys.getallocatedblocks()."},
+    {"objects_at", py_objects_at, METH_O,
+     "objects_at(addrs) -> [object or None] per address: the live objects at those addresses, found by one\n"
+     "fresh heap walk (an address the walk does not reach is never read)."},
     {"get_objects", py_get_objects, METH_NOARGS, "get_objects() -> list of every live object."},
     {"count_objects", py_count_objects, METH_NOARGS, "count_objects() -> number of live objects."},
     {"identity_diff", (PyCFunction)(void (*)(void))py_identity_diff, METH_FASTCALL,

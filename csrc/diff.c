@@ -3,7 +3,8 @@
  * per-label deltas between two snapshots (see snapshot.h).
  *
  * Sections:
- *   1. identity       which objects of a newer snapshot are new
+ *   1. identity       which objects of a newer snapshot are new; the matching
+ *                     pass by address is also verdict.c's (hs_snap_match)
  *   2. SnapshotDiff   per-label deltas, the new objects' rows and records, and
  *                     new_objects(): the live objects, found by a fresh walk
  *
@@ -120,51 +121,40 @@ static int row_classes(const SnapshotObject *o, const SnapshotObject *n, uint32_
     return 0;
 }
 
-/* Fill d->newidx: the records of new_ whose object was not alive in old. */
-static int find_new(DiffObject *d)
+/* The matching pass: pair(ctx, j, i) once for every record i of n, with j the
+ * record of o at the same address, or HS_NO_MATCH.  Inlined into its callers,
+ * so find_new's pair costs no call.  0, or -1 on out-of-memory. */
+static inline __attribute__((always_inline)) int match_pass(const SnapshotObject *o, const SnapshotObject *n,
+                                                            void (*pair)(void *, size_t, size_t), void *ctx)
 {
-    const SnapshotObject *o = d->old, *n = d->new_;
-    int cross = o->origin != n->origin;
-    matcher mt = {o, n, !cross && o->serials && n->serials && o->series == n->series, n->nfrozen > 0, NULL, NULL};
-    uint32_t *ocls = NULL, *ncls = NULL;
-    if (cross && row_classes(o, n, &ocls, &ncls) < 0) {
-        free(ocls);
-        free(ncls);
-        return -2;
-    }
-    mt.ocls = ocls;
-    mt.ncls = ncls;
-    d->exact = mt.exact;
-    size_t mb = 0, nb = 0, ub = 0;
+    size_t mb = 0, ub = 0;
     uint8_t *matched = hs_big_alloc(o->n / 8 + 1, &mb); /* old records matched */
-    uint8_t *isnew = hs_big_alloc(n->n / 8 + 1, &nb);
-    size_t *unres = hs_big_alloc(n->n * sizeof(size_t), &ub), nunres = 0;
+    size_t *unres = hs_big_alloc(n->n * sizeof(size_t) + 1, &ub), nunres = 0;
     hs_addrmap sparse = {0}, rest = {0};
     int rc = -1;
-    if (!matched || !isnew || !unres || hs_addrmap_reserve(&sparse, o->n / SPARSE + 1) < 0)
+    if (!matched || !unres || hs_addrmap_reserve(&sparse, o->n / SPARSE + 1) < 0)
         goto done;
     for (size_t j = 0; j < o->n; j += SPARSE)
         hs_addrmap_put(&sparse, o->recs[j].addr, j); /* reserved: cannot fail */
     size_t p = 0;
     for (size_t i = 0; i < n->n; i++) {
         uintptr_t a = n->recs[i].addr;
-        size_t j = (size_t)-1;
+        size_t j = HS_NO_MATCH;
         for (size_t k = p; k < p + LOOKAHEAD && k < o->n; k++)
             if (o->recs[k].addr == a) {
                 j = k;
                 break;
             }
         uint64_t v;
-        if (j == (size_t)-1 && hs_addrmap_get(&sparse, a, &v))
+        if (j == HS_NO_MATCH && hs_addrmap_get(&sparse, a, &v))
             j = (size_t)v;
-        if (j == (size_t)-1) {
+        if (j == HS_NO_MATCH) {
             unres[nunres++] = i;
             continue;
         }
         p = j + 1;
         BIT_SET(matched, j);
-        if (!same_object(&mt, j, i))
-            BIT_SET(isnew, i);
+        pair(ctx, j, i);
     }
     /* The rest: a hash of the old records nobody matched. */
     size_t nrest = 0;
@@ -182,28 +172,84 @@ static int find_new(DiffObject *d)
         uint64_t v;
         if (u + AHEAD < nunres)
             hs_addrmap_prefetch(&rest, n->recs[unres[u + AHEAD]].addr);
-        if (!hs_addrmap_get(&rest, n->recs[i].addr, &v) || !same_object(&mt, (size_t)v, i))
-            BIT_SET(isnew, i);
+        pair(ctx, hs_addrmap_get(&rest, n->recs[i].addr, &v) ? (size_t)v : HS_NO_MATCH, i);
     }
+    rc = 0;
+done:
+    hs_addrmap_free(&sparse);
+    hs_addrmap_free(&rest);
+    hs_big_free(matched, mb);
+    hs_big_free(unres, ub);
+    return rc;
+}
+
+int hs_snap_match(const SnapshotObject *o, const SnapshotObject *n, void (*pair)(void *, size_t, size_t), void *ctx)
+{
+    return match_pass(o, n, pair, ctx);
+}
+
+typedef struct {
+    matcher mt;
+    uint8_t *isnew;
+} newfinder;
+
+static void new_pair(void *ctx, size_t j, size_t i)
+{
+    newfinder *f = ctx;
+    if (j == HS_NO_MATCH || !same_object(&f->mt, j, i))
+        BIT_SET(f->isnew, i);
+}
+
+/* Fill d->newidx: the records of new_ whose object was not alive in old. */
+static int find_new(DiffObject *d)
+{
+    const SnapshotObject *o = d->old, *n = d->new_;
+    int cross = o->origin != n->origin;
+    newfinder f = {{o, n, !cross && o->serials && n->serials && o->series == n->series, n->nfrozen > 0, NULL, NULL},
+                   NULL};
+    uint32_t *ocls = NULL, *ncls = NULL;
+    if (cross && row_classes(o, n, &ocls, &ncls) < 0) {
+        free(ocls);
+        free(ncls);
+        return -2;
+    }
+    f.mt.ocls = ocls;
+    f.mt.ncls = ncls;
+    d->exact = f.mt.exact;
+    size_t nb = 0;
+    f.isnew = hs_big_alloc(n->n / 8 + 1, &nb);
+    int rc = -1;
+    if (!f.isnew || match_pass(o, n, new_pair, &f) < 0)
+        goto done;
     size_t count = 0;
     for (size_t i = 0; i < n->n; i++)
-        count += BIT_GET(isnew, i);
+        count += BIT_GET(f.isnew, i);
     d->newidx = hs_big_alloc(count * sizeof(size_t), &d->newidx_bytes);
     if (!d->newidx)
         goto done;
     for (size_t i = 0; i < n->n; i++)
-        if (BIT_GET(isnew, i))
+        if (BIT_GET(f.isnew, i))
             d->newidx[d->nnew++] = i;
     rc = 0;
 done:
     free(ocls);
     free(ncls);
-    hs_addrmap_free(&sparse);
-    hs_addrmap_free(&rest);
-    hs_big_free(matched, mb);
-    hs_big_free(isnew, nb);
-    hs_big_free(unres, ub);
+    hs_big_free(f.isnew, nb);
     return rc;
+}
+
+int hs_diff_parts(PyObject *diff, SnapshotObject **old, SnapshotObject **new_, const size_t **newidx, size_t *nnew)
+{
+    if (!PyObject_TypeCheck(diff, &HS_SnapshotDiffType)) {
+        PyErr_SetString(PyExc_TypeError, "expected a SnapshotDiff (Snapshot.diff(old))");
+        return -1;
+    }
+    DiffObject *d = (DiffObject *)diff;
+    *old = d->old;
+    *new_ = d->new_;
+    *newidx = d->newidx;
+    *nnew = d->nnew;
+    return 0;
 }
 
 PyObject *hs_snapshot_diff(PyObject *self, PyObject *old)

@@ -304,7 +304,7 @@ PyObject *hs_why_alive(PyObject *objs, int max_paths, int retained, int graph)
     if (!c.found || !c.objs || !c.node)
         PyErr_NoMemory();
     else
-        snap = hs_snapshot_take(0, 1, search, &c);
+        snap = hs_snapshot_take(0, 1, 0, search, &c);
     hs_graph *g = snap ? hs_snapshot_graph(snap) : NULL;
     out = g ? PyList_New(c.ntargets) : NULL;
     for (Py_ssize_t k = 0; out && k < c.ntargets; k++) {
@@ -528,7 +528,7 @@ PyObject *hs_snapshot_node_paths(PyObject *snap, const uint32_t *nodes, const ui
     }
     for (size_t i = 0; i < npending; i++)
         c.node[i] = UNSEEN;
-    fresh = hs_snapshot_take(0, 1, search, &c);
+    fresh = hs_snapshot_take(0, 1, 0, search, &c);
     hs_graph *g2 = fresh ? hs_snapshot_graph(fresh) : NULL;
     if (!g2) {
         Py_CLEAR(out);

@@ -53,7 +53,8 @@ typedef struct {
     size_t n;
     rec_t *recs;
     uint64_t *serials;  /* creation serials (3.13+, in a series), else NULL */
-    size_t recs_bytes, serials_bytes;
+    uint32_t *lens;     /* container lengths (hs_len_of), when asked for, else NULL */
+    size_t recs_bytes, serials_bytes, lens_bytes;
     uint64_t series;
     int identity;       /* holds a reference on the identity series */
     size_t nfrozen;     /* objects found in the permanent generation */
@@ -63,6 +64,8 @@ typedef struct {
     size_t nlabels;
     PyObject **labels;  /* heapscope's own strings */
     Py_ssize_t total_size;
+    Py_ssize_t large_size;  /* bytes of objects larger than 512 (pymalloc's limit: malloc's) */
+    int large_known;        /* large_size computed (at take time; loaded ones on first use) */
     /* where it comes from: origin names the process (type addresses and
      * serials compare only within one); loaded snapshots come from a heap
      * file (heapfile.c) and refer to nothing of this process */
@@ -93,6 +96,15 @@ PyObject *hs_agg_rows(PyObject **labels, size_t nlabels, const Py_ssize_t *count
 int hs_parse_limit(PyObject *o, Py_ssize_t *limit);
 /* heapscope.summary.print_(rows, file=file[, limit=limit]); steals rows. */
 PyObject *hs_print_rows(PyObject *rows, PyObject *limit, PyObject *file);
+/* The matching pass of diffs (diff.c): pair(ctx, j, i) once for every record i
+ * of n, with j the record of o at the same address or HS_NO_MATCH (no object
+ * identity decided: compare what you need).  Records i in order, but for those
+ * found out of step, last.  0, or -1 on out-of-memory (no exception set). */
+#define HS_NO_MATCH ((size_t)-1)
+int hs_snap_match(const SnapshotObject *o, const SnapshotObject *n, void (*pair)(void *, size_t, size_t), void *ctx);
+/* The parts of a SnapshotDiff (borrowed): its snapshots and the indices of the
+ * new snapshot's records not alive in the old one.  0, or -1 with TypeError. */
+int hs_diff_parts(PyObject *diff, SnapshotObject **old, SnapshotObject **new_, const size_t **newidx, size_t *nnew);
 /* Snapshot.diff(old): a new SnapshotDiff (diff.c). */
 PyObject *hs_snapshot_diff(PyObject *s, PyObject *old);
 int hs_diff_init(PyObject *module);

@@ -274,7 +274,7 @@ static int read_ignore(ball_ctx *c, PyObject *ignore)
 /* Run the walk and the search; 0, or -1 with an exception (c freed). */
 static int run_ball(ball_ctx *c)
 {
-    PyObject *snap = hs_snapshot_take(0, 1, ball_hook, c);
+    PyObject *snap = hs_snapshot_take(0, 1, 0, ball_hook, c);
     if (!snap) {
         ball_free(c);
         return -1;

@@ -4,8 +4,8 @@
  *
  * Sections:
  *   1. taking         one walk into records (records.h) and rows (accum.c),
- *                     then labels
- *   2. Snapshot type  len, total_size, summary(), print(), diff(),
+ *                     optional container lengths, then labels
+ *   2. Snapshot type  len, total_size, large_size, summary(), print(), diff(),
  *                     retained_size(), top_retainers(), why_alive(),
  *                     export_devtools(), export_jsonl() (export.c)
  */
@@ -35,17 +35,35 @@ typedef struct {
     int too_many_rows;
 } builder;
 
+/* Room for twice as many records (and lengths); 0 or -1. */
+static int grow(builder *b)
+{
+    SnapshotObject *s = b->s;
+    rec_t *nr = hs_big_resize(s->recs, &s->recs_bytes, 2 * b->cap * sizeof(rec_t));
+    if (!nr)
+        return -1;
+    s->recs = nr;
+    size_t cap = s->recs_bytes / sizeof(rec_t);
+    if (s->lens) {
+        uint32_t *nl = hs_big_resize(s->lens, &s->lens_bytes, cap * sizeof(uint32_t));
+        if (!nl)
+            return -1;
+        s->lens = nl;
+        if (s->lens_bytes / sizeof(uint32_t) < cap)
+            cap = s->lens_bytes / sizeof(uint32_t);
+    }
+    b->cap = cap;
+    return 0;
+}
+
 static int snap_emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
 {
     builder *b = (builder *)w->ctx;
     SnapshotObject *s = b->s;
-    if (s->n == b->cap) {
-        rec_t *nr = hs_big_resize(s->recs, &s->recs_bytes, 2 * b->cap * sizeof(rec_t));
-        if (!nr)
-            return -1;
-        s->recs = nr;
-        b->cap = s->recs_bytes / sizeof(rec_t);
-    }
+    if (s->n == b->cap && grow(b) < 0)
+        return -1;
+    if (s->lens) /* the same for every object of a walk: predicted */
+        s->lens[s->n] = hs_len_of(op, ti);
     Py_ssize_t size;
     Py_ssize_t row = hs_accum_add(&b->a, op, ti, s->n, &size);
     if (row < 0)
@@ -164,7 +182,19 @@ SnapshotObject *hs_snapshot_new(void)
     return s;
 }
 
-PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *hook_ctx)
+/* Bytes of the objects larger than 512 bytes (what pymalloc hands to malloc). */
+static void large_size(SnapshotObject *s)
+{
+    Py_ssize_t t = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        Py_ssize_t z = rec_size(&s->recs[i]);
+        t += z > 512 ? z : 0;
+    }
+    s->large_size = t;
+    s->large_known = 1;
+}
+
+PyObject *hs_snapshot_take(int identity, int graph, int lengths, hs_graph_hook hook, void *hook_ctx)
 {
     if (hs_gc_hold_here() && hs_gc_collecting())
         Py_RETURN_NONE; /* heapscope run's sampler: no exception to allocate, no sample */
@@ -190,6 +220,14 @@ PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *ho
         return PyErr_NoMemory();
     }
     b.cap = s->recs_bytes / sizeof(rec_t);
+    if (lengths) {
+        if (!(s->lens = hs_big_alloc(b.cap * sizeof(uint32_t), &s->lens_bytes))) {
+            Py_DECREF(s);
+            return PyErr_NoMemory();
+        }
+        if (s->lens_bytes / sizeof(uint32_t) < b.cap)
+            b.cap = s->lens_bytes / sizeof(uint32_t);
+    }
     int was = hs_gc_pause();
     int rc = hs_walk_run(&b.a.w, snap_emit, &b);
     if (rc == 0 && hs_accum_settle_owners(&b.a, snap_moved, s) < 0) {
@@ -236,6 +274,10 @@ PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *ho
     rec_t *shrunk = hs_big_resize(s->recs, &s->recs_bytes, s->n * sizeof(rec_t));
     if (shrunk)
         s->recs = shrunk;
+    uint32_t *lshrunk = s->lens ? hs_big_resize(s->lens, &s->lens_bytes, s->n * sizeof(uint32_t)) : NULL;
+    if (lshrunk)
+        s->lens = lshrunk;
+    large_size(s);
     return (PyObject *)s;
 }
 
@@ -260,6 +302,7 @@ static void snapshot_dealloc(SnapshotObject *s)
     free(s->rows);
     hs_big_free(s->recs, s->recs_bytes);
     hs_big_free(s->serials, s->serials_bytes);
+    hs_big_free(s->lens, s->lens_bytes);
     hs_graph_free(s->graph);
     Py_XDECREF(s->pyversion);
     for (size_t i = 0; i < s->nreprs; i++)
@@ -468,13 +511,22 @@ static PyObject *snapshot_total_size(SnapshotObject *s, void *Py_UNUSED(c))
 
 static PyObject *snapshot_nbytes(SnapshotObject *s, void *Py_UNUSED(c))
 {
-    size_t b = sizeof(*s) + s->recs_bytes + s->serials_bytes + (s->graph ? hs_graph_nbytes(s->graph) : 0) +
+    size_t b = sizeof(*s) + s->recs_bytes + s->serials_bytes + s->lens_bytes + (s->graph ? hs_graph_nbytes(s->graph) : 0) +
                s->nrows * sizeof(srow_t) + (2 * s->nrows + 1) * sizeof(PyObject *);
     for (size_t i = 0; i < s->nlabels; i++)
         b += _PySys_GetSizeOf(s->labels[i]);
     PyErr_Clear();
     return PyLong_FromSize_t(b);
 }
+
+static PyObject *snapshot_large_size(SnapshotObject *s, void *Py_UNUSED(c))
+{
+    if (!s->large_known)
+        large_size(s); /* loaded from a heap file */
+    return PyLong_FromSsize_t(s->large_size);
+}
+
+static PyObject *snapshot_has_lengths(SnapshotObject *s, void *Py_UNUSED(c)) { return PyBool_FromLong(s->lens != NULL); }
 
 static PyObject *snapshot_exact(SnapshotObject *s, void *Py_UNUSED(c)) { return PyBool_FromLong(s->serials != NULL); }
 
@@ -772,6 +824,10 @@ static PyMethodDef snapshot_methods[] = {
 static PyGetSetDef snapshot_getset[] = {
     {"total_size", (getter)snapshot_total_size, NULL, "Bytes of all objects (sys.getsizeof).", NULL},
     {"nbytes", (getter)snapshot_nbytes, NULL, "Bytes of memory the snapshot itself holds.", NULL},
+    {"large_size", (getter)snapshot_large_size, NULL,
+     "Bytes of the objects larger than 512 bytes (those pymalloc hands to malloc).", NULL},
+    {"has_lengths", (getter)snapshot_has_lengths, NULL,
+     "Whether it stores container lengths (taken with lengths=True).", NULL},
     {"exact", (getter)snapshot_exact, NULL, "Whether objects carry creation serials (3.13+).", NULL},
     {"nedges", (getter)snapshot_nedges, NULL, "References in the graph (None without one).", NULL},
     {"roots", (getter)snapshot_roots, NULL, "[(kind, label)] of the graph's roots (None without a graph).", NULL},

@@ -23,8 +23,8 @@ typedef int (*hs_graph_hook)(void *ctx, const uintptr_t *addrs, size_t stride, s
 
 /* A new Snapshot of every live object; identity: take part in a serial series
  * (3.13+); graph: add the reference graph (then hook, if given, sees it), 2:
- * with the names of its edges (edges.c). */
-PyObject *hs_snapshot_take(int identity, int graph, hs_graph_hook hook, void *hook_ctx);
+ * with the names of its edges (edges.c); lengths: store container lengths. */
+PyObject *hs_snapshot_take(int identity, int graph, int lengths, hs_graph_hook hook, void *hook_ctx);
 /* The graph of a Snapshot, or NULL. */
 struct hs_graph *hs_snapshot_graph(PyObject *snap);
 /* Retained size of graph node `node` (dominator tree computed on first use);

@@ -180,6 +180,23 @@ static int table_insert(hs_walker *w, hs_typeinfo *ti)
 
 static void visit_child(hs_walker *w, PyObject *op);
 
+/* What a snapshot's lengths read of this type's instances (enum hs_len_kind). */
+static int len_kind(PyTypeObject *tp)
+{
+    if (PyType_IsSubtype(tp, &PyDict_Type))
+        return LEN_DICT;
+    if (PyType_IsSubtype(tp, &PySet_Type) || PyType_IsSubtype(tp, &PyFrozenSet_Type))
+        return LEN_SET;
+    if (PyType_IsSubtype(tp, &PyList_Type) || PyType_IsSubtype(tp, &PyByteArray_Type))
+        return LEN_SIZE;
+    /* collections.deque (static before 3.13, a heap type since): its length is ob_size */
+    for (PyTypeObject *t = tp; t; t = t->tp_base)
+        if (t->tp_name && strcmp(t->tp_name, "collections.deque") == 0 &&
+            t->tp_basicsize >= (Py_ssize_t)sizeof(PyVarObject))
+            return LEN_SIZE;
+    return LEN_NONE;
+}
+
 hs_typeinfo *hs_typeinfo_slow(hs_walker *w, PyTypeObject *tp)
 {
     if (w->tslots) {
@@ -213,6 +230,7 @@ hs_typeinfo *hs_typeinfo_slow(hs_walker *w, PyTypeObject *tp)
         ti->trav = TRAV_MEMBERS;
     else
         ti->trav = TRAV_NONE;
+    ti->len_kind = (unsigned char)len_kind(tp);
     hs_sizes_classify(ti);
     hs_labels_classify(ti);
     /* Static types are reachable only through Py_TYPE(op): reach them here. */

@@ -26,6 +26,7 @@ typedef struct hs_typeinfo {
     unsigned char is_method;   /* bound methods: owned when self is owned  */
     unsigned char gc;          /* 0 never GC, 1 GC, 2 decided per object   */
     unsigned char special;     /* owned, is_method or frame: the slow path */
+    unsigned char len_kind;    /* enum hs_len_kind: what hs_len_of reads   */
     Py_ssize_t basic;          /* fixed part of the size, pre-header incl. */
     Py_ssize_t slot;           /* consumer's accumulator index, or -1      */
     Py_ssize_t tally_n;        /* tally walks: objects counted here ...    */
@@ -160,6 +161,30 @@ static inline hs_typeinfo *hs_typeinfo_get(hs_walker *w, PyTypeObject *tp)
         return t;
     return hs_typeinfo_slow(w, tp);
 }
+/* Container lengths (snapshots taken with lengths): decided per type. */
+enum hs_len_kind { LEN_NONE, LEN_DICT /* ma_used */, LEN_SIZE /* Py_SIZE: list, deque, bytearray */,
+                   LEN_SET /* used */ };
+/* len(op) for dicts, lists, deques, bytearrays, sets and their subclasses
+ * (read in place, no call), 0 for everything else; at most UINT32_MAX. */
+static inline uint32_t hs_len_of(PyObject *op, const hs_typeinfo *ti)
+{
+    Py_ssize_t n;
+    switch (ti->len_kind) {
+    case LEN_DICT:
+        n = ((PyDictObject *)op)->ma_used;
+        break;
+    case LEN_SIZE:
+        n = Py_SIZE(op);
+        break;
+    case LEN_SET:
+        n = ((PySetObject *)op)->used;
+        break;
+    default:
+        return 0;
+    }
+    return n <= 0 ? 0 : (uint64_t)n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 /* Whether the cyclic GC tracks op (then a walk emits it from the GC lists). */
 static inline int hs_is_tracked(PyObject *op, const hs_typeinfo *ti)
 {
