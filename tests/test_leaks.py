@@ -20,25 +20,36 @@ REPEAT = 5  # find_leaks' default
 
 
 def leak_of(report, detail):
-    """The Leak with this detailed label; fails showing the report if there is none."""
+    """The Leak (cause) named by this culprit label; fails showing the report if there is none."""
     for leak in report:
         if leak.detail == detail:
             return leak
     pytest.fail("no leak %r in:\n%s" % (detail, report))
 
 
-def check_leak(report, detail, type_, count, size, pool):
-    """One leaking label: labels, per-repetition count and size, growth, and samples
-    that are objects of ``pool`` (compared by identity)."""
+def check_leak(report, detail, type_, count, size, pool, rows=(), causes=1):
+    """One cause named by its culprit: labels, per-repetition count and size (all the
+    labels leaking with it), the rows of ``rows`` ((label, detail, count, size) each)
+    among its labels, and samples that are objects of ``pool`` (compared by identity)."""
+    assert len(report.leaks) == causes, str(report)
     leak = leak_of(report, detail)
     assert (leak.type, leak.detail) == (type_, detail)
-    assert (leak.count, leak.size) == (count, size)
+    # the new objects' bytes, plus the accumulating container's own growth (a row of 0 objects)
+    growth = sum(r[3] for r in leak.labels if r[2] == 0)
+    assert (leak.count, leak.size) == (count, size + round(growth)), str(report)
+    assert 0 <= growth <= 128 and sum(r[2] for r in leak.labels) == count
+    assert round(sum(r[3] for r in leak.labels)) == leak.size
+    for row in rows:
+        assert tuple(row) in [tuple(r) for r in leak.labels], (row, leak.labels)
     assert len(leak.counts) == report.repeat
-    assert all(b - a == count for a, b in zip(leak.counts, leak.counts[1:])), leak.counts
     ids = {id(o) for o in pool}
     assert 1 <= len(leak.samples) <= 3
     assert all(id(s) in ids for s in leak.samples), [heapscope.label(s, detail=True) for s in leak.samples]
     return leak
+
+
+def sizes(objs):
+    return sum(map(sys.getsizeof, objs))
 
 
 def label_of(cls):
@@ -169,48 +180,55 @@ TRACED_LINE = add_traced.__code__.co_firstlineno + 1
 
 
 def test_callback_registry_of_bound_methods():
+    """One cause: the registry gains a bound method per call; the culprit is the
+    Window it holds, not the method; its dict and title leak with it."""
     report = heapscope.find_leaks(open_window)
     assert report and report.repeat == REPEAT and report.warmup == 2
-    windows = [m.__self__ for m in CALLBACKS]
-    check_leak(report, "method (Window.on_event)", "method", 1, sys.getsizeof(CALLBACKS[0]), CALLBACKS)
-    check_leak(report, label_of(Window), label_of(Window), 1, sys.getsizeof(windows[0]), windows)
-    sizes = [leak.size for leak in report]
-    assert sizes == sorted(sizes, reverse=True) and len(sizes) == len(report.leaks)
+    m = CALLBACKS[-1]
+    w = m.__self__
+    parts = [m, w, vars(w), w.title]
+    leak = check_leak(report, label_of(Window), label_of(Window), 4, sizes(parts), [c.__self__ for c in CALLBACKS],
+                      rows=[("method", "method (Window.on_event)", 1, sys.getsizeof(m)),
+                            (label_of(Window), label_of(Window), 1, sys.getsizeof(w)),
+                            ("dict", "dict of %s" % label_of(Window), 1, sys.getsizeof(vars(w))),
+                            ("str", "str", 1, sys.getsizeof(w.title))])
     # Where it piles up: the registry, one new entry per repetition.
-    method = leak_of(report, "method (Window.on_event)")
-    assert method.accumulation == ("sys.modules['test_leaks'].CALLBACKS -> list", 1), method.accumulation
-    assert "accumulates in sys.modules['test_leaks'].CALLBACKS -> list (+1 per repetition)" in str(report)
-    assert method.retained >= sys.getsizeof(CALLBACKS[0])  # the method, and the window only it holds
-
-
-def test_callback_registry_leaks_the_instance_dict():
-    report = heapscope.find_leaks(open_window)
-    dicts = [vars(m.__self__) for m in CALLBACKS]
-    check_leak(report, "dict of %s" % label_of(Window), "dict", 1, sys.getsizeof(dicts[-1]), dicts)
+    assert leak.accumulation == ("sys.modules['test_leaks'].CALLBACKS -> list", 1), leak.accumulation
+    assert leak.chain == ["method (Window.on_event)", label_of(Window)]
+    assert ("1 leak in 5 repetitions" in str(report)
+            and "4 objects, %d B per repetition accumulate in sys.modules['test_leaks'].CALLBACKS -> list "
+                "(+1 entry per repetition): method (Window.on_event) -> test_leaks.Window" % leak.size in str(report))
+    assert leak.retained == leak.size  # the method, the window, its dict and title: only the registry holds them
+    assert leak.labels[0][3] >= leak.labels[-1][3]  # largest first
 
 
 def test_unbounded_memo_cache():
+    """Nothing specific leaks: the culprit is the str; a dict entry counts once."""
     report = heapscope.find_leaks(memo_lookup)
     key, value = next(iter(MEMO.items()))
     check_leak(report, "str", "str", 2, sys.getsizeof(key) + sys.getsizeof(value),
                list(MEMO) + list(MEMO.values()))
-    assert len(report) == 1
     where, grows = report.leaks[0].accumulation
     assert where == "sys.modules['test_leaks'].MEMO -> dict" and grows == 1, report.leaks[0].accumulation
 
 
 def test_stored_exceptions_keep_tracebacks_and_frames():
     report = heapscope.find_leaks(store_error)
-    tbs = [e.__traceback__ for e in ERRORS] + [e.__traceback__.tb_next for e in ERRORS]
-    outer = [tb.tb_frame for tb in tbs[:len(ERRORS)]]
-    inner = [tb.tb_frame for tb in tbs[len(ERRORS):]]
-    assert all(f.f_code is store_error.__code__ for f in outer)
-    for frames, fn in ((outer, store_error), (inner, fail)):
+    e = ERRORS[-1]
+    tbs = [e.__traceback__, e.__traceback__.tb_next]
+    frames = [tb.tb_frame for tb in tbs]
+    assert frames[0].f_code is store_error.__code__
+    rows = [("traceback", "traceback", 2, sizes(tbs)), ("ValueError", "ValueError", 1, sys.getsizeof(e))]
+    for frame, fn in zip(frames, (store_error, fail)):
         code = fn.__code__
         detail = "frame (%s, %s:%d)" % (fn.__qualname__, code.co_filename, code.co_firstlineno)
-        check_leak(report, detail, "frame (codename: %s)" % fn.__name__, 1, sys.getsizeof(frames[-1]), frames)
-    check_leak(report, "traceback", "traceback", 2, 2 * sys.getsizeof(tbs[0]), tbs)
-    check_leak(report, "ValueError", "ValueError", 1, sys.getsizeof(ERRORS[0]), ERRORS)
+        rows.append(("frame (codename: %s)" % fn.__name__, detail, 1, sys.getsizeof(frame)))
+    leak = leak_of(report, "ValueError")
+    assert len(report.leaks) == 1 and leak.type == "ValueError"
+    for row in rows:
+        assert row in leak.labels, (row, leak.labels)
+    assert leak.accumulation == ("sys.modules['test_leaks'].ERRORS -> list", 1)
+    assert all(any(s is x for x in ERRORS) for s in leak.samples)
 
 
 def test_untracked_floats_objgraph_misses():
@@ -223,45 +241,49 @@ def test_untracked_floats_objgraph_misses():
     assert "float" not in grown and "float" not in objgraph.typestats()
     report = heapscope.find_leaks(add_float)
     check_leak(report, "float", "float", 1, sys.getsizeof(FLOATS[0]), FLOATS)
-    assert [leak.detail for leak in report] == ["float"]
 
 
 def test_log_lines_accumulating():
     report = heapscope.find_leaks(log_line)
     check_leak(report, "str", "str", 1, sys.getsizeof(LOG_LINES[-1]), LOG_LINES)
-    assert [leak.detail for leak in report] == ["str"]
 
 
 def test_closure_per_call():
+    """Only generic labels leak (function, cell, tuple): the culprit is the one
+    holding the most, the function."""
     report = heapscope.find_leaks(add_handler)
-    cells = [f.__closure__[0] for f in CLOSURES]
-    check_leak(report, "function (%s.make_handler.<locals>.handler)" % __name__, "function (handler)", 1,
-               sys.getsizeof(CLOSURES[0]), CLOSURES)
-    check_leak(report, "cell (n in make_handler.<locals>.handler)", "cell", 1, sys.getsizeof(cells[0]), cells)
-    check_leak(report, "tuple", "tuple", 1, sys.getsizeof(CLOSURES[0].__closure__),
-               [f.__closure__ for f in CLOSURES])
+    f = CLOSURES[-1]
+    check_leak(report, "function (%s.make_handler.<locals>.handler)" % __name__, "function (handler)", 3,
+               sizes([f, f.__closure__, f.__closure__[0]]), CLOSURES,
+               rows=[("cell", "cell (n in make_handler.<locals>.handler)", 1, sys.getsizeof(f.__closure__[0])),
+                     ("tuple", "tuple", 1, sys.getsizeof(f.__closure__))])
 
 
 def test_logger_per_call():
+    """A logger per dynamic name: the manager's loggerDict gains a Logger and a
+    PlaceHolder per call, and the parent PlaceHolder's loggerMap an entry: one cause."""
     report = heapscope.find_leaks(run_job)
     ours = {k: v for k, v in logging.Logger.manager.loggerDict.items() if k.startswith("hstest.")}
     loggers = [v for v in ours.values() if isinstance(v, logging.Logger)]
     holders = [v for v in ours.values() if isinstance(v, logging.PlaceHolder)]
     assert len(loggers) == len(holders) == JOBS[0]
-    check_leak(report, "logging.Logger", "logging.Logger", 1, sys.getsizeof(loggers[0]), loggers)
-    check_leak(report, "logging.PlaceHolder", "logging.PlaceHolder", 1, sys.getsizeof(holders[0]), holders)
-    names = list(ours)
+    assert len(report.leaks) == 1, str(report)
+    leak = leak_of(report, "logging.Logger")
     n = JOBS[0]
-    check_leak(report, "str", "str", 2, sys.getsizeof("hstest.%06d.worker" % n) + sys.getsizeof("hstest.%06d" % n),
-               names)
-    dicts = leak_of(report, "dict")  # Logger._cache, PlaceHolder.loggerMap (samples: see test_samples_*)
-    assert (dicts.count, dicts.size) == (2, sys.getsizeof(loggers[0]._cache) + sys.getsizeof(holders[0].loggerMap))
+    for row in [("logging.Logger", "logging.Logger", 1, sys.getsizeof(loggers[0])),
+                ("logging.PlaceHolder", "logging.PlaceHolder", 1, sys.getsizeof(holders[0])),
+                ("str", "str", 2, sys.getsizeof("hstest.%06d.worker" % n) + sys.getsizeof("hstest.%06d" % n))]:
+        assert row in leak.labels, (row, leak.labels)
+    assert leak.accumulation[0].endswith("Manager.loggerDict -> dict") and leak.accumulation[1] == 2
+    assert all(any(s is x for x in loggers) for s in leak.samples)
 
 
 def test_finished_threads_kept_in_a_list():
     report = heapscope.find_leaks(start_worker)
     assert not any(t.is_alive() for t in THREADS)
-    check_leak(report, "threading.Thread", "threading.Thread", 1, sys.getsizeof(THREADS[0]), THREADS)
+    leak = leak_of(report, "threading.Thread")
+    assert len(report.leaks) == 1 and leak.accumulation == ("sys.modules['test_leaks'].THREADS -> list", 1)
+    assert all(any(s is t for t in THREADS) for s in leak.samples)
 
 
 TK_PROGRAM = r"""
@@ -379,16 +401,33 @@ class Node:
 
 
 def test_reference_cycles_dropped_each_call_are_no_leak():
-    made = []
+    made = [0]
 
     def action():
         a, b = Node(), Node()
         a.other, b.other = b, a
+        made[0] += 1
+
+    report = heapscope.find_leaks(action)
+    assert not report and made[0] == 7
+    assert not any(isinstance(o, Node) for o in gc.get_objects())
+
+
+def test_a_growing_list_of_small_ints_is_a_leak():
+    """No new object at all: the list grows, one small int more per call."""
+    made = []
+
+    def action():
         made.append(1)
 
     report = heapscope.find_leaks(action)
-    assert not report and len(made) == 7
-    assert not any(isinstance(o, Node) for o in gc.get_objects())
+    assert len(report.leaks) == 1, str(report)
+    leak = report.leaks[0]
+    assert (leak.type, leak.detail, leak.count, leak.samples) == ("list", "list", 0, [])
+    assert leak.accumulation is not None and leak.accumulation[1] == 1
+    assert leak.accumulation[0].endswith("local made: cell.cell_contents -> list"), leak.accumulation
+    assert 0 < leak.size <= 16  # 8 bytes a slot, over-allocated in steps
+    assert "grows: +" in str(report) and "+1 entry per repetition" in str(report)
 
 
 _STATE = {}
@@ -429,7 +468,7 @@ def test_report_text_and_print():
     check_leak(report, label, label, 1, sys.getsizeof(HUGE[0]), HUGE)
     assert label in text and "per repetition" in text and "add_huge" in text
     samples = [line for line in text.splitlines() if line.strip().startswith("e.g.")]
-    assert len(samples) == 3
+    assert len(samples) == 1 and len(report.leaks[0].samples) == 3
     assert all("<Huge hhh" in line and "..." in line and len(line) < 200 for line in samples)
     assert len(text) < 2000
     buf = io.StringIO()
@@ -477,12 +516,14 @@ def add_owned_and_plain_dict():
     OWNED.append((DictOwner(n), {"plain": n}))
 
 
-def test_samples_of_a_plain_dict_leak_are_plain_dicts():
+def test_a_plain_dict_and_an_instance_dict_leaking_together_are_told_apart():
     report = heapscope.find_leaks(add_owned_and_plain_dict)
-    owned = [vars(o) for o, _ in OWNED]
-    check_leak(report, "dict of %s" % label_of(DictOwner), "dict", 1, sys.getsizeof(owned[0]), owned)
-    plain = [d for _, d in OWNED]
-    check_leak(report, "dict", "dict", 1, sys.getsizeof(plain[0]), plain)
+    owner, plain = OWNED[-1]
+    leak = check_leak(report, label_of(DictOwner), label_of(DictOwner), 4,
+                      sizes([owner, vars(owner), plain, OWNED[-1]]), [o for o, _ in OWNED],
+                      rows=[("dict", "dict of %s" % label_of(DictOwner), 1, sys.getsizeof(vars(owner))),
+                            ("dict", "dict", 1, sys.getsizeof(plain))])
+    assert leak.chain == ["tuple", label_of(DictOwner)]
 
 
 def test_counts_are_the_actions_objects_only():
@@ -496,13 +537,14 @@ def test_counts_are_the_actions_objects_only():
 
 
 def test_args_and_kwargs_are_passed():
-    seen = []
+    seen = [0]
 
     def action(a, b, *, key):
-        seen.append((a, b, key))
+        assert (a, b, key) == (1, "two", 3.5)
+        seen[0] += 1
 
     report = heapscope.find_leaks(action, 1, "two", key=3.5, repeat=3, warmup=1)
-    assert seen == [(1, "two", 3.5)] * 4
+    assert seen == [4]
     assert (report.repeat, report.warmup) == (3, 1)
     assert 0 <= report.action_time <= report.total_time
 

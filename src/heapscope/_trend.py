@@ -16,7 +16,8 @@ few calls).  The rule, from ``leak-verdict`` research on 5-15 samples:
 
 A series *grows* when p <= alpha, the lower bound is above 0 and the slope is
 at least ``min_slope``; it is *flat* when S <= 0 or the slope is 0 with no
-clear evidence; otherwise the evidence is *ambiguous*, and find_leaks runs
+clear evidence, or when it rose in a single step (a label that appears once,
+a one-time fill); otherwise the evidence is *ambiguous*, and find_leaks runs
 more repetitions before it answers.
 """
 import math
@@ -115,6 +116,8 @@ def trend(xs, min_slope, alpha=ALPHA):
     slope, lo = theil_sen(t)
     if s <= 0 or t[-1] <= t[0]:
         return FLAT, s, p, slope, lo
+    if sum(b > a for a, b in zip(t, t[1:])) < 2:
+        return FLAT, s, p, slope, lo  # one step up is a new label or a one-time fill, not growth
     if p <= alpha and lo > 0 and slope >= min_slope:
         return GROWS, s, p, slope, lo
     if p > P_AMBIGUOUS or (slope <= 0 and t[-1] <= max(t[:-1])):

@@ -418,12 +418,19 @@ def _check(item, calls, s, stats):
     return _message(item, leaks, s, tracemalloc.is_tracing() or started)
 
 
+def _matches(label, detail, patterns):
+    return any(p == label or p == detail or fnmatch.fnmatchcase(detail, p) or fnmatch.fnmatchcase(label, p)
+               for p in patterns)
+
+
 def _ignored(leak, patterns):
-    for p in patterns:
-        if p == leak.type or p == leak.detail or fnmatch.fnmatchcase(leak.detail, p) \
-                or fnmatch.fnmatchcase(leak.type, p):
-            return True
-    return False
+    """A cause is ignored when its culprit matches a pattern, or every label leaking with it does."""
+    if not patterns:
+        return False
+    if _matches(leak.type, leak.detail, patterns):
+        return True
+    rows = getattr(leak, "labels", None) or []
+    return bool(rows) and all(_matches(r[0], r[1], patterns) for r in rows)
 
 
 def _plural(n, word):
@@ -444,30 +451,30 @@ def _where(frame, root):
 
 
 def _message(item, leaks, s, traced):
-    """The failure text: one block per leaking label."""
-    from heapscope.leaks import _safe_repr
+    """The failure text: one block per cause, its headline first."""
+    from heapscope.leaks import _headline, _safe_repr
 
-    lines = ["%s leaks %s per call (%s after %s):" % (
-        item.name, _plural(len(leaks), "label"), _plural(s.repeat, "repetition"), _plural(s.warmup, "warm-up call"))]
+    lines = ["%s leaks: %s per call (%s after %s):" % (
+        item.name, _plural(len(leaks), "cause"), _plural(s.repeat, "repetition"), _plural(s.warmup, "warm-up call"))]
     shown = leaks[:_SHOWN_LEAKS]
-    width = max(len(l.detail) for l in shown)
     test_file = str(getattr(item, "path", "") or "")
     root = str(item.config.rootpath)
-    for leak in shown:
-        lines.append("  %-*s  %s, %s per call" % (width, leak.detail, _plural(leak.count, "object"),
-                                                  _bytes(leak.size)))
+    for i, leak in enumerate(shown, 1):
+        lines.append("  %d. %s" % (i, _headline(leak, "per call")))
+        if len(leak.labels) > 1:
+            lines.append("     labels: %s" % ", ".join(
+                "%s (%g/call)" % (detail, round(count, 1)) for _, detail, count, _ in leak.labels[:6]))
         if leak.samples:
-            lines.append("    e.g. %s" % _safe_repr(leak.samples[0]))
+            lines.append("     e.g. %s" % _safe_repr(leak.samples[0]))
         if leak.path is not None:
-            lines.append("    kept alive by %s" % leak.path)
-        if leak.accumulation is not None:
-            where, grows = leak.accumulation
-            lines.append("    accumulates in %s (+%s per call)" % (where, "%g" % grows))
+            lines.append("     kept alive by %s" % leak.path)
         if leak.retained is not None and leak.retained > leak.size:
-            lines.append("    retains %s per call" % _bytes(leak.retained))
+            lines.append("     retains %s per call" % _bytes(leak.retained))
+        if getattr(leak, "native", None):
+            lines.append("     native memory: +%s per call" % _bytes(leak.native))
         tb = leak.traceback
         if tb is not None and len(tb):
-            site = "    allocated at %s" % _where(tb[-1], root)
+            site = "     allocated at %s" % _where(tb[-1], root)
             for fr in reversed(list(tb)[:-1]):
                 if test_file and fr.filename == test_file:
                     site += " (called from %s)" % _where(fr, root)
@@ -475,7 +482,7 @@ def _message(item, leaks, s, traced):
             lines.append(site)
     if len(leaks) > len(shown):
         lines.append("  ... and %d more" % (len(leaks) - len(shown)))
-    lines.append("  counts of new objects after each repetition: %s" % "; ".join(
+    lines.append("  net live count of each culprit after each repetition: %s" % "; ".join(
         "%s %s" % (l.detail, l.counts) for l in shown[:3]))
     if not traced:
         lines.append("  (allocation sites: run with --heapscope-tracemalloc or python -X tracemalloc)")
@@ -493,8 +500,8 @@ def pytest_terminal_summary(terminalreporter, config):
     tr = terminalreporter
     tr.write_sep("-", "heapscope leak check")
     tr.write_line("%s checked for leaks, %d leaked" % (_plural(stats.checked, "test"), len(stats.leaked)))
-    for nodeid, labels, count, size in stats.leaked:
+    for nodeid, causes, count, size in stats.leaked:
         tr.write_line("  LEAK %s: %s, %s, %s per call" % (
-            nodeid, _plural(labels, "label"), _plural(count, "object"), _bytes(size)))
+            nodeid, _plural(causes, "cause"), _plural(int(round(count)), "object"), _bytes(size)))
     for nodeid, reason in stats.unchecked:
         tr.write_line("  not checked %s: %s" % (nodeid, reason))

@@ -52,6 +52,8 @@ def _signed(n, fmt):
 
 
 def _count(n):
+    if n != int(n):
+        return "{:,.1f}".format(n)
     return "{:,}".format(int(n))
 
 
@@ -323,11 +325,28 @@ def _leak_table(leaks, per="repetition"):
         site = _site(getattr(leak, "traceback", None))
         counts = list(getattr(leak, "counts", ()) or ())
         path = getattr(leak, "path", None)
+        sub = []
+        if leak.type != leak.detail:
+            sub.append(_e(leak.type))
+        chain = list(getattr(leak, "chain", ()) or ())
+        if len(chain) > 1:
+            sub.append("held by " + " &rarr; ".join(_e(c) for c in chain))
+        acc = getattr(leak, "accumulation", None)
+        if acc is not None:
+            sub.append("accumulates in <code>%s</code> (+%s entries/%s)"
+                       % (_e(str(acc[0])), _e(_count(round(acc[1], 1))), _e(_PER_SHORT.get(per, per))))
+        others = [r for r in (getattr(leak, "labels", ()) or ()) if r[1] != leak.detail]
+        if others:
+            sub.append("with " + ", ".join("%s (%s)" % (_e(r[1]), _e(_count(round(r[2], 1)))) for r in others[:6])
+                       + (" and %d more" % (len(others) - 6) if len(others) > 6 else ""))
+        native = getattr(leak, "native", None)
+        if native:
+            sub.append("native memory +%s/%s" % (_e(_bytes(native)), _e(_PER_SHORT.get(per, per))))
         rows.append(
             "<tr><td class=\"label\">%s%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
             "<td class=\"num\">%s</td><td>%s</td><td><ul class=\"samples\">%s</ul></td><td>%s</td></tr>"
             % ('<a href="#path-%d">%s</a>' % (i, _e(leak.detail)) if path is not None else _e(leak.detail),
-               "" if leak.type == leak.detail else '<div class="sub">%s</div>' % _e(leak.type),
+               "".join('<div class="sub">%s</div>' % x for x in sub),
                _count(leak.count), _e(_bytes(leak.size)),
                _e(_bytes(retained)) if retained is not None else "&ndash;",
                _sparkline(counts), samples, "<code>%s</code>" % _e(site) if site else "&ndash;"))
