@@ -31,4 +31,5 @@ def truth(n):
     before = len(env.cache)
     for _ in range(n):
         action()
-    return before == len(env.cache) == env.cache.capacity == 400
+    # the mapping and its LRU queue both stay at capacity
+    return before == len(env.cache) == len(env.cache._queue) == env.cache.capacity == 400
