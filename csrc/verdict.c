@@ -19,6 +19,7 @@
 #include "bigmem.h"
 #include "dominators.h"
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -463,8 +464,10 @@ PyObject *hs_leak_groups(PyObject *diff, PyObject *labels, PyObject *containers)
     }
     for (size_t k = 0; k < ncont; k++)
         if (cuidx[k] == SIZE_MAX || cnode[cuidx[k]] == ACC_NONE) {
-            PyErr_Format(PyExc_ValueError, "leak_groups(): container address %#llx is not an object of the "
-                                           "diff's new snapshot", (unsigned long long)cont[k]);
+            char hex[32];
+            snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)cont[k]);
+            PyErr_Format(PyExc_ValueError, "leak_groups(): container address %s is not an object of the "
+                                           "diff's new snapshot", hex);
             goto fail;
         }
     /* dominators, then the accumulation point of every leaking node */
@@ -624,8 +627,6 @@ struct hs_mallinfo {
     int arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
 };
 
-extern Py_ssize_t _Py_GetAllocatedBlocks(void);
-
 PyObject *hs_native_memory(void)
 {
     static int looked;
@@ -648,7 +649,16 @@ PyObject *hs_native_memory(void)
         struct hs_mallinfo m = mi(); /* int fields wrap past 2 GiB: read them as unsigned */
         used = (long long)((unsigned)m.uordblks + (unsigned long long)(unsigned)m.hblkhd);
     }
-    return Py_BuildValue("(Ln)", used, _Py_GetAllocatedBlocks());
+    /* sys.getallocatedblocks(): _Py_GetAllocatedBlocks is not exported since 3.12 */
+    PyObject *fn = PySys_GetObject("getallocatedblocks"); /* borrowed */
+    PyObject *blocks = fn ? PyObject_CallNoArgs(fn) : NULL;
+    if (!blocks) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_RuntimeError, "native_memory(): no sys.getallocatedblocks");
+        return NULL;
+    }
+    PyObject *out = Py_BuildValue("(LN)", used, blocks);
+    return out;
 }
 
 /* ---- 6. objects_at ---------------------------------------------------------------- */
