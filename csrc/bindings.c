@@ -191,6 +191,12 @@ static PyObject *py_freeze_aside(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
     Py_RETURN_NONE;
 }
 
+static PyObject *py_collect_old(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    Py_ssize_t n = hs_collect_old();
+    return n < 0 ? NULL : PyLong_FromSsize_t(n);
+}
+
 static PyObject *py_freeze_restore(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
 {
     hs_freeze_restore();
@@ -395,6 +401,9 @@ static PyMethodDef core_methods[] = {
      "hide_frames(code): locals of frames running this code are not graph roots (heapscope's own)."},
     {"freeze_aside", py_freeze_aside, METH_NOARGS,
      "freeze_aside(): hold the program's frozen objects aside (find_leaks, before gc.freeze)."},
+    {"collect_old", py_collect_old, METH_NOARGS,
+     "collect_old() -> n: a full collection among the permanent generation's objects only (find_leaks'\n"
+     "frozen old heap): the garbage cycles of old objects go, the young objects stay where they are."},
     {"freeze_restore", py_freeze_restore, METH_NOARGS,
      "freeze_restore(): put them back into the permanent generation (after gc.unfreeze)."},
     {"neighbourhood", (PyCFunction)(void (*)(void))py_neighbourhood, METH_FASTCALL,

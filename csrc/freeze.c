@@ -9,6 +9,16 @@
  * freeze their preloaded heap).  Those wait on this list meanwhile and are
  * put back exactly.  An object on it is still deallocated normally (unlinking
  * works on any list), never examined by a collection, and walked as frozen.
+ *
+ * While the old heap is frozen, its garbage cycles are never collected: an
+ * entry an LRU cache evicts during the repetitions (a template and the module
+ * and functions that refer to each other) would stay and look like growth.
+ * hs_collect_old collects among the old objects only: the young generations
+ * wait on a list of their own, the permanent generation becomes the oldest,
+ * one full collection runs, its survivors are frozen again and the young
+ * objects come back.  References from the young objects count as references
+ * from outside, so every old object they use survives, and no new object is
+ * ever frozen: identity stays exact.
  */
 #include "freeze.h"
 
@@ -43,3 +53,33 @@ int hs_freeze_aside(void)
 void hs_freeze_restore(void) { list_move_all(&aside, &hs_gcstate()->permanent_generation.head); }
 
 PyGC_Head *hs_frozen_aside(void) { return &aside; }
+
+static PyGC_Head young = {(uintptr_t)&young, (uintptr_t)&young};
+
+Py_ssize_t hs_collect_old(void)
+{
+    struct _gc_runtime_state *g = hs_gcstate();
+    if (g->collecting) {
+        PyErr_SetString(PyExc_RuntimeError, "heapscope: collect_old() inside a collection");
+        return -1;
+    }
+    if (_PyGCHead_NEXT(&young) != &young) {
+        PyErr_SetString(PyExc_RuntimeError, "heapscope: collect_old() is already running");
+        return -1;
+    }
+    for (int i = 0; i < 3; i++)
+        list_move_all(&g->generations[i].head, &young);
+    list_move_all(&g->permanent_generation.head, &g->generations[2].head);
+    /* gc.collect(), not PyGC_Collect(): it runs even when the program disabled
+     * the collector.  Finalizers may run here, and allocate into generation 0. */
+    PyObject *mod = PyImport_ImportModule("gc");
+    PyObject *r = mod ? PyObject_CallMethod(mod, "collect", NULL) : NULL;
+    Py_XDECREF(mod);
+    list_move_all(&g->generations[2].head, &g->permanent_generation.head);
+    list_move_all(&young, &g->generations[2].head);
+    if (!r)
+        return -1;
+    Py_ssize_t n = PyLong_AsSsize_t(r);
+    Py_DECREF(r);
+    return n;
+}
