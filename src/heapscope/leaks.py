@@ -70,7 +70,7 @@ GENERIC = frozenset((
     "weakref.ReferenceType", "weakref.ProxyType", "weakref.CallableProxyType", "weakref.WeakMethod",
     "staticmethod", "classmethod", "property", "mappingproxy", "types.SimpleNamespace",
     "str", "bytes", "int", "float", "bool", "complex", "NoneType", "bytearray", "memoryview",
-    "coroutine", "generator", "async_generator", "contextvars.Context", "_asyncio.Future",
+    "coroutine", "generator", "async_generator", "_contextvars.Context", "_asyncio.Future", "_asyncio.Task",
     "asyncio.events.TimerHandle", "asyncio.events.Handle",
 ))
 
@@ -354,7 +354,7 @@ class _Run:
     """find_leaks' own state between snapshots: heap walks never count it, nor
     the timing floats and snapshots it holds (a local would be counted)."""
 
-    __slots__ = ("base", "snaps", "used", "objs", "own", "native_ok", "start", "action_time")
+    __slots__ = ("base", "snaps", "used", "objs", "own", "native_ok", "start", "action_time", "clean")
 
 
 class _Store(list):
@@ -382,6 +382,17 @@ def _native_used(tracing):
         return tracemalloc.get_traced_memory()[0]
     used = _core.native_memory()[0]
     return None if used < 0 else used
+
+
+def _start(run, tracing):
+    """The snapshot before the first repetition, and empty series."""
+    run.snaps = _Store()
+    run.used = _Store()
+    run.objs = _Store()
+    run.own = 0
+    run.native_ok = True
+    run.base = None
+    run.base = _take(run, tracing)
 
 
 def _take(run, tracing):
@@ -419,16 +430,12 @@ def find_leaks(action, *args, repeat=5, warmup=2, max_repeat=MAX_REPEAT, **kwarg
 
     tracing = tracemalloc.is_tracing()
     run = _Run()
-    run.snaps = _Store()
-    run.used = _Store()
-    run.objs = _Store()
-    run.own = 0
-    run.native_ok = True
     run.action_time = 0.0
+    run.clean = False
     gc.collect()
     _freeze()
     try:
-        run.base = _take(run, tracing)
+        _start(run, tracing)
         target = repeat
         while True:
             while len(run.snaps) < target:
@@ -436,15 +443,28 @@ def find_leaks(action, *args, repeat=5, warmup=2, max_repeat=MAX_REPEAT, **kwarg
                 action(*args, **kwargs)
                 run.action_time += time.perf_counter() - run.start
                 gc.collect()
+                if run.clean:
+                    _core.collect_old()
                 run.snaps.append(_take(run, tracing))
             verdict = _judge(run.base, run.snaps)
+            grew = verdict.ambiguous or verdict.labels or verdict.kinds or verdict.containers
+            if grew and not run.clean and _core.collect_old():
+                # Old objects became garbage cycles while frozen (an LRU cache
+                # evicting what it held before the repetitions): the totals
+                # never saw them die.  Start again, collecting them each time.
+                verdict = None
+                run.clean = True
+                _unfreeze()
+                gc.collect()
+                _freeze()
+                _start(run, tracing)
+                target = repeat
+                continue
             if not verdict.ambiguous or target >= max_repeat:
                 break
             verdict = None
             target = min(max_repeat, 2 * target)
         leaks, notes, native = _causes(run, verdict, tracing)
-        # the last snapshot stands for the heap at the end (the graph snapshot
-        # the causes came from is gone with its diff)
     finally:
         _unfreeze()
     series = _series([run.base] + list(run.snaps), leaks)
@@ -640,48 +660,72 @@ def _causes(run, v, tracing):
 
 
 def _merge_growth(found):
-    """An old container that grows with no new object of its own, whose new
-    entries are another leak's objects (a logger's parent PlaceHolder gains
-    the leaked Logger), is part of that leak: its growth is added there."""
+    """Causes that are bookkeeping of another cause are merged into it: an old
+    container that grows with no new object of its own, or a group of new
+    objects, whose entries refer (directly, through a few hops or a weak
+    reference) to another cause's objects; a logger's parent PlaceHolder gains
+    the leaked Logger, SQLAlchemy's event registry keeps weak references to the
+    leaked listener, threading._dangling to the leaked Thread."""
+    import weakref
+
     owner = {}
     for i, (leak, addrs, acc) in enumerate(found):
         for a in addrs:
             owner[a] = i
-    out = []
-    merged = set()
-    import weakref
+    parent = list(range(len(found)))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
 
     for i, (leak, addrs, acc) in enumerate(found):
+        start = _core.objects_at(list(addrs)[:50]) if addrs else ([acc] if acc is not None else [])
+        seen = set(addrs)
+        todo = [(o, 0) for o in start if o is not None]
+        start = None
         into = None
-        if addrs and all(_kind(r[1]).startswith("weakref") for r in leak.labels if r[2]):
-            # weak references to another leak's objects (threading._dangling, a WeakSet)
-            for ref in _core.objects_at(list(addrs)[:20]):
-                try:
-                    target = ref() if isinstance(ref, weakref.ref) else None
-                except Exception:  # noqa: BLE001
-                    target = None
-                if target is not None and owner.get(id(target), i) != i:
-                    into = owner[id(target)]
-                    break
-                target = None
-            ref = None
-        elif not addrs and acc is not None:
+        while todo and into is None and len(seen) < 400:
+            o, depth = todo.pop(0)
             try:
-                refs = gc.get_referents(acc)
-            except Exception:  # noqa: BLE001 -- a hostile container
+                nxt = [o()] if isinstance(o, weakref.ref) else gc.get_referents(o)
+            except Exception:  # noqa: BLE001 -- a hostile object
                 continue
-            into = next((owner[id(r)] for r in refs if id(r) in owner and owner[id(r)] != i), None)
-            refs = None
-        if into is not None:
-            target = found[into][0]
+            for r in nxt:
+                if r is None or id(r) in seen:
+                    continue
+                seen.add(id(r))
+                j = owner.get(id(r))
+                if j is not None and j != i:
+                    into = j
+                    break
+                if depth < 3 and not isinstance(r, type) and type(r).__name__ != "module":
+                    todo.append((r, depth + 1))
+            nxt = None
+        o = todo = None
+        if into is not None and root(into) != root(i):
+            parent[root(i)] = root(into)
+    groups = {}
+    for i in range(len(found)):
+        groups.setdefault(root(i), []).append(found[i][0])
+    out = []
+    for members in groups.values():
+        members.sort(key=lambda l: (-l.size, -l.count))
+        target = members[0]
+        for leak in members[1:]:
             target.size += leak.size
             target.count += leak.count
             target.retained = (target.retained or 0) + (leak.retained or 0)
-            target.labels = sorted(target.labels + leak.labels, key=lambda r: (-r[3], -r[2], r[1]))
-            merged.add(i)
-    for i, (leak, addrs, acc) in enumerate(found):
-        if i not in merged:
-            out.append(leak)
+            rows = {r[1]: list(r) for r in target.labels}
+            for r in leak.labels:
+                if r[1] in rows:
+                    rows[r[1]][2] += r[2]
+                    rows[r[1]][3] += r[3]
+                else:
+                    rows[r[1]] = list(r)
+            target.labels = sorted((tuple(r) for r in rows.values()), key=lambda r: (-r[3], -r[2], r[1]))
+        out.append(target)
     return out
 
 
