@@ -5,6 +5,7 @@
     python bench/heldout/run.py -v                 # also each report and the anchors' rows
     python bench/heldout/run.py lru_saturated str_builder_leak
     python bench/heldout/run.py --json out.json
+    python bench/heldout/run.py --report out.json  # print a saved run again
 
 The held-out set is written independently of the test corpus the verdict is
 tuned on (tests/corpus/): realistic programs, one module each, built on real
@@ -186,10 +187,14 @@ def main(argv=None):
     ap.add_argument("-v", "--verbose", action="store_true", help="print each report and the anchors' rows")
     ap.add_argument("--json", help="write the raw results to this file")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per case (default 600)")
+    ap.add_argument("--report", metavar="JSON", help="only print the table of a saved --json file")
     args = ap.parse_args(argv)
-    names = args.cases or cases()
+    names = [] if args.report else (args.cases or cases())
     results = []
     load0 = os.getloadavg()
+    if args.report:
+        with open(args.report) as f:
+            results = json.load(f)
     for name in names:
         t = time.perf_counter()
         proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", name],
@@ -205,7 +210,7 @@ def main(argv=None):
         results.append(r)
         sys.stderr.write("[%s] %s: %d leak(s), %.2f s\n" % (time.strftime("%H:%M:%S"), name, len(r["leaks"]),
                                                             r["seconds"]))
-    if args.json:
+    if args.json and not args.report:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
 
@@ -213,9 +218,9 @@ def main(argv=None):
     hs = sorted({r["heapscope"] for r in good})
     print("heapscope from %s; find_leaks(action) with its defaults; Python %s"
           % (", ".join(hs), sys.version.split()[0]))
-    hdr = "%-27s %-5s %-5s %-6s %-3s %-62s %-5s %-5s %-5s %-5s"
+    hdr = "%-27s %-5s %-5s %-5s %-3s %-58s %-5s %-4s %-4s %-5s %-5s"
     print(hdr % ("case", "exp", "truth", "leaks", "#", "first leak: detail @ path (or accumulation)", "found",
-                 "ok", "secs", "Pymp/objg"))
+                 "ok", "reps", "secs", "Pymp/objg"))
     for r in results:
         if "error" in r:
             print("%-27s ERROR %s" % (r["case"], r["error"][0]))
@@ -225,11 +230,13 @@ def main(argv=None):
             l = r["leaks"][0]
             first = "%s @ %s" % (l["detail"], l["path"] or l["accumulation"] or "no path")
         rank = "" if r["rank"] is None else str(r["rank"])
+        reps = r["repetitions"] if r.get("repetitions") is not None else r.get("repeat")
         print(hdr % (r["case"], r["expect"], "ok" if r["truth_ok"] else "FAIL", len(r["leaks"]), rank,
-                     _cut(first, 62), "-" if r["found"] is None else ("yes" if r["found"] else "NO"),
-                     "yes" if r["ok"] else "NO", "%.2f" % r["seconds"],
+                     _cut(first, 58), "-" if r["found"] is None else ("yes" if r["found"] else "NO"),
+                     "yes" if r["ok"] else "NO", "-" if reps is None else reps, "%.2f" % r["seconds"],
                      "%s/%s" % ("+" if r["pympler_grows"] else ".", "+" if r["objgraph_grows"] else ".")))
-    print("  # = rank of the first leak naming the culprit; Pymp/objg: + = the plain diff shows growth "
+    print("  # = rank of the first leak naming the culprit; reps = repetitions find_leaks ran (report.repeat);"
+          "\n  Pymp/objg: + = the plain diff shows growth "
           "(%d calls after %d warm-up), . = flat" % (ANCHOR_CALLS, ANCHOR_WARMUP))
     leaks = [r for r in good if r["expect"] == "leak"]
     quiet = [r for r in good if r["expect"] == "quiet"]
@@ -245,7 +252,8 @@ def main(argv=None):
           % (sum(r["pympler_count_grows"] for r in leaks), len(leaks),
              sum(not r["pympler_count_grows"] for r in quiet), len(quiet)))
     print("ground truth verified: %d/%d" % (sum(r["truth_ok"] for r in good), len(results)))
-    print("load average %.2f/%.2f/%.2f before, %.2f/%.2f/%.2f after" % (load0 + os.getloadavg()))
+    if not args.report:
+        print("load average %.2f/%.2f/%.2f before, %.2f/%.2f/%.2f after" % (load0 + os.getloadavg()))
     if args.verbose:
         for r in good:
             print("\n== %s (%s) ==" % (r["case"], r["expect"]))
