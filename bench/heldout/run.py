@@ -39,6 +39,36 @@ Verdict columns: ``found`` = some reported leak names the culprit (or runs
 through the container); ``ok`` (strict, the issue's "done when") = exactly one
 leak, its detail names the culprit and its path or accumulation names the
 container; for a quiet case ``ok`` = no leak reported.
+
+Before the verdict rewrite: ``PYTHONPATH=/tmp/hsh_cab1a44/src`` (cab1a44,
+archive built in place), 2026-12-07 23:54 UTC, load average 1.65:
+
+    case                       expect  leaks  culprit rank  heapscope ok  Pympler/objgraph grow
+    asyncio_producer_consumer  quiet    0        -           yes           no / no
+    attrs_observers            leak     1        1           yes           yes / yes
+    class_list_ints            leak     0        -           missed        no / no
+    deque_bounded              quiet    2        -           no (Record)   no / no
+    django_signal_receivers    leak     6        3           no            yes / yes
+    jinja_bounded_cache        quiet   13        -           no            yes / no
+    jinja_request_cache        leak     9        9           no            yes / yes
+    logging_dynamic_loggers    leak     4        4           no            yes / yes
+    lru_saturated              quiet    2        -           no (str)      no / no
+    pandas_etl_leak            leak    22        1           no            yes / yes
+    pandas_etl_quiet           quiet    0        -           yes           no / no
+    pydantic_validate          quiet    0        -           yes           no / no
+    requests_session_hooks     leak     2        1           no            yes / yes
+    slow_dict_leak             leak     0        -           missed        yes / yes
+    sqlalchemy_rows_leak       leak    10        4           no            yes / yes
+    sqlalchemy_session_quiet   quiet    1        -           no (weakref)  yes / yes
+    starlette_history          leak    15        8           no            yes / yes
+    str_builder_leak           leak     0        -           missed        yes / no
+    weakvalue_cache            quiet    0        -           yes           no / no
+
+    heapscope: leaks found 8/11, one cause named by culprit and container 1/11,
+    quiet 4/8, max 0.60 s.  Pympler: growth on 10/11 leaks, flat on 6/8
+    non-leaks; objgraph: 9/11 and 7/8.  Ground truth verified 19/19.
+    (The anchors' columns vary a little between runs: Pympler's plain diff
+    shows a stray row now and then.)
 """
 import glob
 import json
