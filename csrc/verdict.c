@@ -179,7 +179,8 @@ PyObject *hs_old_changes(PyObject *old, PyObject *new_)
         free(c.pairs);
         return PyErr_NoMemory();
     }
-    qsort(c.pairs, c.np, sizeof(*c.pairs), pair_cmp); /* those found out of step came last */
+    if (c.np > 1)
+        qsort(c.pairs, c.np, sizeof(*c.pairs), pair_cmp); /* those found out of step came last */
     PyObject *out = PyList_New((Py_ssize_t)c.np);
     for (size_t k = 0; out && k < c.np; k++) {
         size_t i = c.pairs[k][0], j = c.pairs[k][1];

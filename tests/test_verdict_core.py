@@ -19,6 +19,14 @@ class MyDict(dict):
     pass
 
 
+class MyDeque(collections.deque):
+    pass
+
+
+class MySet(set):
+    pass
+
+
 def series(snaps, *objs):
     return _core.record_series(snaps, [id(o) for o in objs])
 
@@ -36,6 +44,9 @@ def test_lengths_equal_len():
         collections.deque(range(13)),
         bytearray(b"x" * 21),
         collections.OrderedDict((i, i) for i in range(4)),
+        collections.defaultdict(list, {1: [], 2: []}),
+        MyDeque(range(6)),
+        MySet(range(3)),
     ]
     h = Holder()
     snap = _core.snapshot(lengths=True)
@@ -125,6 +136,7 @@ def test_old_changes_needs_frozen_for_tracked():
 
 def test_old_changes_bad_arguments():
     s = _core.snapshot()
+    assert _core.old_changes(s, s) == []
     with pytest.raises(TypeError):
         _core.old_changes(s, 3)
     with pytest.raises(TypeError):
