@@ -75,6 +75,11 @@ GENERIC = frozenset((
 ))
 
 
+#: objects whose size never changes in place: a size change at their address is another object
+_IMMUTABLE = frozenset(("int", "str", "float", "tuple", "bytes", "frozenset", "complex", "bool", "code",
+                        "range", "slice", "NoneType"))
+
+
 class _Repr(reprlib.Repr):
     """reprlib's bounded reprs of containers; other reprs cut at the end."""
 
@@ -520,6 +525,8 @@ def _judge(base, snaps):
                 continue  # gone in between: a reused address, not one object
             sizes = [p[0] for p in series]
             lens = [p[1] for p in series]
+            if _kind(c[2]) in _IMMUTABLE:
+                continue  # a new object at an old one's address: an immutable object never grows
             v.changed[c[0]] = (c[1], c[2], sizes, lens)
             if lens[0] >= 0:
                 verdict = _grows(lens, sizes, MIN_OBJECTS, MIN_BYTES)[0]
@@ -603,6 +610,11 @@ def _causes(run, v, tracing):
                 wanted.add(detail)
     groups, members = _core.leak_groups(diff, frozenset(wanted), list(v.containers))
     del diff
+    # find_leaks' own analysis (the verdict's series and label strings) was on
+    # the heap when the graph was taken: none of it is a leak
+    mine = _reachable_ids(v)
+    members = [m for m in members if m[0] not in mine]
+    mine = None
     # births of the members: the first repetition whose snapshot has them
     by_group = {}
     for m in members:
@@ -641,6 +653,7 @@ def _causes(run, v, tracing):
     leaks.sort(key=lambda l: (-(l.retained or l.size), -l.count, l.detail))
     del leaks[_MAX_LEAKS:]
     _paths(leaks, graph, live)
+    leaks = _merge_nested(leaks)
     if native is not None:
         for leak in leaks:
             if any(_owns_buffer(d) for _, d, _, _ in leak.labels):
@@ -714,18 +727,58 @@ def _merge_growth(found):
         members.sort(key=lambda l: (-l.size, -l.count))
         target = members[0]
         for leak in members[1:]:
-            target.size += leak.size
-            target.count += leak.count
-            target.retained = (target.retained or 0) + (leak.retained or 0)
-            rows = {r[1]: list(r) for r in target.labels}
-            for r in leak.labels:
-                if r[1] in rows:
-                    rows[r[1]][2] += r[2]
-                    rows[r[1]][3] += r[3]
-                else:
-                    rows[r[1]] = list(r)
-            target.labels = sorted((tuple(r) for r in rows.values()), key=lambda r: (-r[3], -r[2], r[1]))
+            _absorb(target, leak)
         out.append(target)
+    return out
+
+
+def _reachable_ids(root):
+    """ids of the objects find_leaks' verdict holds (its dicts, lists, tuples
+    and what they hold)."""
+    seen = {id(root)}
+    todo = [root]
+    while todo:
+        o = todo.pop()
+        for r in gc.get_referents(o):
+            if id(r) not in seen:
+                seen.add(id(r))
+                if type(r) in (dict, list, tuple, set, frozenset):
+                    todo.append(r)
+    return seen
+
+
+def _absorb(target, leak):
+    """Add leak's objects and bytes to target (one cause)."""
+    target.size += leak.size
+    target.count += leak.count
+    target.retained = (target.retained or 0) + (leak.retained or 0)
+    rows = {r[1]: list(r) for r in target.labels}
+    for r in leak.labels:
+        if r[1] in rows:
+            rows[r[1]][2] += r[2]
+            rows[r[1]][3] += r[3]
+        else:
+            rows[r[1]] = list(r)
+    target.labels = sorted((tuple(r) for r in rows.values()), key=lambda r: (-r[3], -r[2], r[1]))
+
+
+def _merge_nested(leaks):
+    """A cause whose path runs through another cause's accumulation point (an
+    old listener's list growing under the leaking registry) is part of it."""
+    out = []
+    for leak in leaks:
+        text = str(leak.path) if leak.path is not None else None
+        into = None
+        if text is not None:
+            for other in out:
+                acc = other.accumulation[0] if other.accumulation is not None else None
+                if acc and other is not leak and any(text.startswith(acc + sep) for sep in (" -> ", "[", ".")):
+                    into = other
+                    break
+        if into is None:
+            out.append(leak)
+        else:
+            _absorb(into, leak)
     return out
 
 
@@ -792,7 +845,7 @@ def _not_a_leak(acc_obj, acc_detail, container, mem, live, every, v, n):
         if lens[0] >= 0:
             if _grows(lens, sizes)[0] == _trend.GROWS:
                 return None
-            if mem and any(m[5] in v.byte_labels for m in mem):
+            if _byte_share(mem, v):
                 return None
             return _replaced(acc_detail, lens[-1], len(mem), n)
         if _grows([0] * len(sizes), sizes)[0] == _trend.GROWS:
@@ -802,7 +855,7 @@ def _not_a_leak(acc_obj, acc_detail, container, mem, live, every, v, n):
     # no container to judge by: the leaked objects must have been born over
     # several repetitions after the warm-up (a cache at capacity keeps only the
     # last ones; a leak keeps them all), or carry a label that grows in bytes
-    if any(m[5] in v.byte_labels for m in mem):
+    if _byte_share(mem, v):
         return None
     if acc_obj is not None and _len(acc_obj) is not None and container is None:
         # an old container whose length did not change: entries replaced
@@ -810,6 +863,20 @@ def _not_a_leak(acc_obj, acc_detail, container, mem, live, every, v, n):
     births = set(_births(mem, every))
     warm = max(1, (n + 1) // 4)
     return None if len([b for b in births if b >= warm]) >= 2 else True
+
+
+def _byte_share(mem, v):
+    """Whether the group's objects of a label that grows in bytes only (a str
+    rebuilt bigger every call) hold at least half of that label's growth."""
+    held = {}
+    for m in mem:
+        if m[5] in v.byte_labels:
+            held[m[5]] = held.get(m[5], 0) + m[6]
+    for label, size in held.items():
+        sizes = v.labels[label][1]
+        if size >= 0.5 * (sizes[-1] - sizes[0]) > 0:
+            return True
+    return False
 
 
 def _replaced(detail, entries, replaced, n):
@@ -863,9 +930,14 @@ def _bounded(container):
 
 
 def _dead_weakrefs(container, mem, live):
-    """A note when what piles up is weak references to dead objects (a list
-    that prunes them every so often, as sqlite3's cursor list does)."""
+    """A note when what piles up is weak references: to dead objects (a list
+    that prunes them every so often, as sqlite3's cursor list does), or to
+    live ones (an abc negative cache, a WeakSet: they keep nothing alive, and
+    the objects they refer to are judged on their own)."""
     import weakref
+
+    def weak(o):
+        return isinstance(o, (weakref.ref, weakref.ProxyType, weakref.CallableProxyType))
 
     def dead(o):
         try:
@@ -875,13 +947,24 @@ def _dead_weakrefs(container, mem, live):
 
     refs = [m for m in mem if _kind(m[5]).startswith("weakref")]
     if mem and len(refs) == len(mem):
-        objs = _core.objects_at([m[0] for m in refs[:50]])
-        if objs and all(dead(o) for o in objs if o is not None):
+        objs = [o for o in _core.objects_at([m[0] for m in refs[:50]]) if o is not None]
+        if objs and all(dead(o) for o in objs):
             return "lazily pruned: %d dead weak references in %s" % (len(refs), _label_of(container))
-    if container is not None and isinstance(container, list) and len(container):
-        items = container[-min(len(container), 50):]
-        if all(dead(o) for o in items):
+        return "weak references: %d new in %s (they keep nothing alive)" % (len(refs), _label_of(container))
+    if not mem and container is not None:
+        try:
+            if isinstance(container, dict):
+                items = list(container.keys())[-50:] + list(container.values())[-50:]
+            elif isinstance(container, (list, set, frozenset)):
+                items = list(container)[-50:]
+            else:
+                items = []
+        except Exception:  # noqa: BLE001 -- a hostile container
+            items = []
+        if items and all(dead(o) for o in items if weak(o)) and all(weak(o) for o in items):
             return "lazily pruned: %s holds %d dead weak references" % (_label_of(container), len(container))
+        if items and all(weak(o) for o in items if not isinstance(o, (int, str))) and any(weak(o) for o in items):
+            return "weak references: %s holds %d (they keep nothing alive)" % (_label_of(container), len(container))
     return None
 
 
@@ -930,6 +1013,10 @@ def _make_leak(g, mem, container, live, v, n):
         ctype, cdetail = acc_label, acc_detail
     count = len(mem) / per if mem else 0.0
     size = members_size / per + grow_bytes
+    if mem and all(m[5] in v.byte_labels for m in mem):
+        # objects rebuilt bigger every repetition (the old one dies): growth, not new objects
+        count = 0.0
+        size = sum(max(0.0, _theil_sen(v.labels[d][1])) for d in {m[5] for m in mem})
     series = v.labels.get(cdetail) or v.kinds.get(cdetail) or ([0] * (n + 1), [0] * (n + 1))
     samples = [live[a] for a in culprits[:_SAMPLES] if live.get(a) is not None]
     leak = Leak(ctype, cdetail, count, int(round(size)), [c - series[0][0] for c in series[0][1:]],
@@ -938,6 +1025,10 @@ def _make_leak(g, mem, container, live, v, n):
         labels.append((acc_label, acc_detail, 0.0, grow_bytes))
     leak.labels = labels
     leak.retained = int(round(retained / per + grow_bytes)) if mem else int(round(grow_bytes))
+    if mem and count == 0.0:
+        leak.labels = [(l, d, 0.0, b * per) for l, d, c, b in labels if c]
+        leak.labels = [(l, d, 0.0, max(0.0, _theil_sen(v.labels[d][1]))) for l, d, c, b in leak.labels]
+        leak.retained = leak.size
     if acc_addr:
         entries = grow_entries if container is not None and container[3][0] >= 0 else \
             sum(1 for m in mem if m[3] == 1) / per
