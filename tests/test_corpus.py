@@ -114,6 +114,11 @@ def test_corpus(name, meta):
     if meta["EXPECT"] == "quiet":
         if leaks:
             problems.append("expected no leak, got %d" % len(leaks))
+        if result.get("native") and not os.environ.get("PYTHONMALLOC"):
+            problems.append("unaccounted native memory reported: %s B per repetition" % result["native"])
+        for note in meta.get("NOTE", ()):
+            if not any(note in n for n in result.get("notes", ())):
+                problems.append("no note %r among %r" % (note, result.get("notes")))
     else:
         if len(leaks) != 1:
             problems.append("expected exactly one leak, got %d" % len(leaks))
@@ -124,6 +129,10 @@ def test_corpus(name, meta):
             where = leak["path"] or ""
             if leak["accumulation"]:
                 where += "\n" + leak["accumulation"][0]
+            if "NATIVE" in meta and not os.environ.get("PYTHONMALLOC"):
+                native = leak.get("native") or 0
+                if not 0.9 * meta["NATIVE"] <= native <= 1.1 * meta["NATIVE"]:
+                    problems.append("native bytes %r per repetition, expected %r" % (native, meta["NATIVE"]))
             if not _any_in(meta["CONTAINER"], where):
                 problems.append("container %r in neither path %r nor accumulation %r" % (
                     meta["CONTAINER"], leak["path"], leak["accumulation"]))

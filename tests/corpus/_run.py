@@ -74,6 +74,9 @@ def main(name):
     report = heapscope.find_leaks(case.action)
     elapsed = time.perf_counter() - t0
     result = {
+        "native": report.native,
+        "notes": list(report.notes),
+        "repeat": report.repeat,
         "case": name,
         "expect": case.EXPECT,
         "elapsed": elapsed,

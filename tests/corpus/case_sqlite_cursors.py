@@ -4,6 +4,7 @@ list that it prunes of dead references only every 200 cursors."""
 import sqlite3
 
 EXPECT = "quiet"
+NOTE = ("lazily pruned",)
 
 conn = None
 
