@@ -286,6 +286,75 @@ def test_finished_threads_kept_in_a_list():
     assert all(any(s is t for t in THREADS) for s in leak.samples)
 
 
+class Listener:
+    def __init__(self, n):
+        self.n = n
+        self.events = []
+
+    def on_event(self, event):
+        self.events.append(event)
+
+
+LISTENERS = []
+
+
+def subscribe_and_publish():
+    """Every call registers a listener for good, then publishes one event (a new
+    int) to every listener: the listeners registered before the repetitions grow
+    too, under the same registry."""
+    LISTENERS.append(Listener(len(LISTENERS)).on_event)
+    for notify in LISTENERS:
+        notify(1000 + len(LISTENERS))
+
+
+def test_old_objects_growing_under_the_leaking_registry_are_the_same_cause():
+    report = heapscope.find_leaks(subscribe_and_publish)
+    assert len(report.leaks) == 1, str(report)
+    leak = report.leaks[0]
+    assert leak.detail == label_of(Listener) and leak.accumulation[0] == "sys.modules['test_leaks'].LISTENERS -> list"
+    # the new listener, its method, dict and events list; the events appended to every listener
+    assert leak.count >= 5
+
+
+JOURNAL = [""]
+
+
+def journal_append():
+    """A str rebuilt 1 KB bigger every call: no object survives, the old str dies."""
+    JOURNAL[0] = JOURNAL[0] + "x" * 1024
+
+
+def test_a_str_rebuilt_bigger_every_call_is_growth():
+    report = heapscope.find_leaks(journal_append)
+    assert len(report.leaks) == 1, str(report)
+    leak = report.leaks[0]
+    assert (leak.type, leak.detail, leak.count) == ("str", "str", 0)
+    assert 1024 <= leak.size <= 1024 + 64, leak.size
+    assert leak.samples and leak.samples[0] is JOURNAL[0]
+    assert "JOURNAL -> list[0] -> str grows: +1024 B per repetition" in str(report), str(report)
+
+
+KEPT = []
+
+
+def keep_small_containers():
+    """New lists, tuples, dicts and ints per call: labels find_leaks' own series
+    and tables have too.  Only the user's objects make the cause."""
+    n = len(KEPT)
+    KEPT.append(([n * 1000, n * 1000 + 1], (n * 1000 + 2, [n]), {"k": [n * 1000 + 3]}))
+
+
+def test_find_leaks_own_series_are_never_part_of_a_cause():
+    report = heapscope.find_leaks(keep_small_containers)
+    assert len(report.leaks) == 1, str(report)
+    leak = report.leaks[0]
+    item = KEPT[-1]
+    mine = [item, item[0], item[1], item[1][1], item[2], item[2]["k"]]
+    ints = [i for i in item[0] + [item[1][0], item[2]["k"][0]] if i > 256]
+    assert leak.count == len(mine) + len(ints), leak.labels
+    assert leak.accumulation == ("sys.modules['test_leaks'].KEPT -> list", 1)
+
+
 TK_PROGRAM = r"""
 import gc, json, sys, tkinter, types
 import heapscope
@@ -452,6 +521,30 @@ def test_lazily_initialised_module_state_is_no_leak():
 @functools.lru_cache(maxsize=None)
 def squares(n):
     return [i * i for i in range(n)]
+
+
+@functools.lru_cache(maxsize=1000)
+def render_page(n):
+    return {"page": n, "html": "<p>%d</p>" % n}
+
+
+PAGES = [0]
+
+
+def render_next_page():
+    PAGES[0] += 1
+    render_page(PAGES[0])
+
+
+def test_an_lru_cache_still_filling_is_bounded_not_a_leak():
+    """Growing every call, but towards maxsize: named as a bounded cache."""
+    render_page.cache_clear()
+    report = heapscope.find_leaks(render_next_page)
+    info = render_page.cache_info()
+    assert info.currsize == PAGES[0] < info.maxsize
+    assert not report, str(report)
+    assert any(n.startswith("bounded: lru_cache of render_page (%d of at most 1000 entries)" % info.currsize)
+               for n in report.notes), report.notes
 
 
 def test_lru_cache_hits_are_no_leak():

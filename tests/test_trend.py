@@ -50,6 +50,8 @@ def test_theil_sen_slope_and_lower_bound():
     ("flat", [0, 0, 0, 0, 0, 0], FLAT),
     ("one dict resize, 10", [0, 0, 0, 1000] + [1000] * 7, FLAT),
     ("shrinking", [0, 5, 4, 3, 2, 1], FLAT),
+    ("a label that appears once", [0, 0, 0, 1, 1, 1], FLAT),
+    ("a label that appears once, 10", [0, 0, 0, 1] + [1] * 7, FLAT),
 ])
 def test_verdicts(name, xs, expected):
     assert trend(xs, 0.1)[0] == expected, name

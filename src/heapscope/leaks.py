@@ -324,7 +324,10 @@ def _headline(leak, per="per repetition"):
     """One line per cause: what piles up, where, and the chain to the culprit."""
     if leak.count == 0:
         # an old object that grows, with no new object
-        where = leak.accumulation[0] if leak.accumulation is not None else leak.detail
+        if leak.samples and leak.path is not None:
+            where = str(leak.path)  # the object that grows (a str rebuilt bigger)
+        else:
+            where = leak.accumulation[0] if leak.accumulation is not None else leak.detail
         entries = leak.accumulation[1] if leak.accumulation is not None else 0
         grows = ""
         if entries and leak.detail not in ("bytearray", "bytes", "str"):
@@ -642,7 +645,7 @@ def _causes(run, v, tracing):
         container = v.containers.get(acc_addr) or v.changed.get(acc_addr)
         acc_obj = live.get(acc_addr) if acc_addr else None
         # is this group a leak, a cache at capacity, lazily pruned bookkeeping?
-        why_not = _not_a_leak(acc_obj, acc_detail, container, mem, live, every, v, n)
+        why_not = _not_a_leak(acc_obj, acc_detail, container, mem, live, every, v, n, graph)
         if why_not:
             if why_not is not True and why_not not in notes:
                 notes.append(why_not)
@@ -830,10 +833,10 @@ def _births(mem, every):
     return out
 
 
-def _not_a_leak(acc_obj, acc_detail, container, mem, live, every, v, n):
+def _not_a_leak(acc_obj, acc_detail, container, mem, live, every, v, n, graph=None):
     """Why a group that grew is not a leak (a note, True to say nothing), or None."""
     # a bounded cache: re's caches, an lru_cache not yet full
-    bounded = _bounded(acc_obj)
+    bounded = _bounded(acc_obj, graph)
     if bounded:
         return bounded
     # lazily pruned bookkeeping: what piles up is dead weak references
@@ -894,7 +897,7 @@ def _len(obj):
         return None
 
 
-def _bounded(container):
+def _bounded(container, graph=None):
     """A note when container is a cache with a bound: re's pattern caches, an
     lru_cache's table (from its wrapper's cache_info())."""
     if container is None:
@@ -916,16 +919,19 @@ def _bounded(container):
             if getattr(rem, name, None) is container:
                 return "bounded: re.%s (%d of at most %s entries)" % (name, len(container),
                                                                       getattr(rem, cap, "?"))
-    if type(container) is dict:
-        for r in gc.get_referrers(container):
-            if type(r).__name__ == "_lru_cache_wrapper":
-                try:
-                    info = r.cache_info()
-                except Exception:  # noqa: BLE001
-                    continue
-                if info.maxsize is not None:
-                    return "bounded: lru_cache of %s (%d of at most %d entries)" % (
-                        getattr(r, "__qualname__", "?"), info.currsize, info.maxsize)
+    if type(container) is dict and graph is not None:
+        # an lru_cache's table: its holder on the path (gc.get_referrers does
+        # not see the frozen heap) is the wrapper, which knows its bound
+        try:
+            raw = graph.why_alive(container, 1)
+        except Exception:  # noqa: BLE001 -- a path is a bonus
+            raw = []
+        objs = raw[0][2] if raw else []
+        raw = None
+        holder = objs[-2] if len(objs) >= 2 and objs[-1] is container else None
+        objs = None
+        if type(holder).__name__ == "_lru_cache_wrapper":
+            return _bounded(holder)
     return None
 
 
