@@ -334,6 +334,22 @@ def test_a_str_rebuilt_bigger_every_call_is_growth():
     assert "JOURNAL -> list[0] -> str grows: +1024 B per repetition" in str(report), str(report)
 
 
+LAST_REQUEST = ["req-000000"]
+
+
+def journal_and_last_request():
+    """The journal grows; the last request id is replaced by a new str of the same
+    size every call (a str label that grows in bytes must not make it a leak)."""
+    journal_append()
+    LAST_REQUEST[0] = "req-%06d" % len(JOURNAL[0])
+
+
+def test_a_replaced_str_is_not_part_of_the_growing_one():
+    report = heapscope.find_leaks(journal_and_last_request)
+    assert len(report.leaks) == 1, str(report)
+    assert report.leaks[0].samples[0] is JOURNAL[0]
+
+
 KEPT = []
 
 
