@@ -56,13 +56,15 @@ static int grow(builder *b)
     return 0;
 }
 
-static int snap_emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
+/* One object into a record; lens: a constant, so that each of the two emit
+ * functions below has no per-object test of it. */
+static inline __attribute__((always_inline)) int emit_one(hs_walker *w, PyObject *op, hs_typeinfo *ti, int lens)
 {
     builder *b = (builder *)w->ctx;
     SnapshotObject *s = b->s;
     if (s->n == b->cap && grow(b) < 0)
         return -1;
-    if (s->lens) /* the same for every object of a walk: predicted */
+    if (lens)
         s->lens[s->n] = hs_len_of(op, ti);
     Py_ssize_t size;
     Py_ssize_t row = hs_accum_add(&b->a, op, ti, s->n, &size);
@@ -77,8 +79,12 @@ static int snap_emit(hs_walker *w, PyObject *op, hs_typeinfo *ti)
     int tracked = hs_is_tracked(op, ti);
     r->bits = rec_bits(size, tracked ? w->gen : -1, (size_t)row);
     s->nfrozen += tracked && w->gen == 3;
+    s->large_size += size > 512 ? size : 0; /* deferred (-1): snap_sized */
     return 0;
 }
+
+static int snap_emit(hs_walker *w, PyObject *op, hs_typeinfo *ti) { return emit_one(w, op, ti, 0); }
+static int snap_emit_lens(hs_walker *w, PyObject *op, hs_typeinfo *ti) { return emit_one(w, op, ti, 1); }
 
 static void snap_moved(void *ctx, size_t rec, size_t row)
 {
@@ -88,8 +94,10 @@ static void snap_moved(void *ctx, size_t rec, size_t row)
 
 static void snap_sized(void *ctx, size_t rec, Py_ssize_t size)
 {
-    rec_t *r = &((SnapshotObject *)ctx)->recs[rec];
+    SnapshotObject *s = ctx;
+    rec_t *r = &s->recs[rec];
     r->bits = rec_bits(size, rec_list(r), rec_row(r));
+    s->large_size += size > 512 ? size : 0;
 }
 
 /* Index of label in the snapshot's label table (deduplicated through index). */
@@ -182,7 +190,8 @@ SnapshotObject *hs_snapshot_new(void)
     return s;
 }
 
-/* Bytes of the objects larger than 512 bytes (what pymalloc hands to malloc). */
+/* Bytes of the objects larger than 512 bytes (what pymalloc hands to malloc):
+ * counted as a snapshot is taken (snap_emit, snap_sized), this for loaded ones. */
 static void large_size(SnapshotObject *s)
 {
     Py_ssize_t t = 0;
@@ -229,7 +238,7 @@ PyObject *hs_snapshot_take(int identity, int graph, int lengths, hs_graph_hook h
             b.cap = s->lens_bytes / sizeof(uint32_t);
     }
     int was = hs_gc_pause();
-    int rc = hs_walk_run(&b.a.w, snap_emit, &b);
+    int rc = hs_walk_run(&b.a.w, s->lens ? snap_emit_lens : snap_emit, &b);
     if (rc == 0 && hs_accum_settle_owners(&b.a, snap_moved, s) < 0) {
         PyErr_NoMemory();
         rc = -1;
@@ -277,7 +286,7 @@ PyObject *hs_snapshot_take(int identity, int graph, int lengths, hs_graph_hook h
     uint32_t *lshrunk = s->lens ? hs_big_resize(s->lens, &s->lens_bytes, s->n * sizeof(uint32_t)) : NULL;
     if (lshrunk)
         s->lens = lshrunk;
-    large_size(s);
+    s->large_known = 1;
     return (PyObject *)s;
 }
 
