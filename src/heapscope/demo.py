@@ -143,15 +143,17 @@ Each new CallWrapper stores one of them, as the function it calls:
 
 _TASK2_FIND_LEAKS = """
 heapscope.find_leaks does it all in one call: it repeats the action, takes a
-snapshot after each repetition and reports the objects that grow every time,
-with a few of them.
+snapshot after each repetition, decides from the trend of the live totals what
+grows for good, and reports one leak per cause: where the objects accumulate,
+the class to fix, and what it costs per repetition.
 
 >>> print(heapscope.find_leaks(%(action)s))"""
 
 _TASK2_END = """\
-So every open and close of the Path Browser leaves one window alive, with the
-window's bound method wakeup and the CallWrapper that stores it.  But what keeps
-the CallWrappers alive?  That is the next question."""
+So every open and close of the Path Browser leaves one more entry in the Tcl
+interpreter's command table: a CallWrapper, the window's bound method wakeup it
+stores, and the window.  Which reference exactly keeps each window alive?  That
+is the next question."""
 
 _TASK3 = """
 Task 3: Where does it leak?

@@ -697,6 +697,16 @@ def _merge_growth(found):
         return i
 
     for i, (leak, addrs, acc) in enumerate(found):
+        # what an accumulation point gains that another group holds too (a
+        # command name: the key of the leaking table and an item of a list)
+        if acc is not None:
+            refs = _referents(acc)
+            for r in refs:
+                j = owner.get(id(r))
+                if j is not None and j != i and root(j) != root(i):
+                    parent[root(j)] = root(i)
+            refs = r = None
+    for i, (leak, addrs, acc) in enumerate(found):
         start = _core.objects_at(list(addrs)[:50]) if addrs else ([acc] if acc is not None else [])
         seen = set(addrs)
         todo = [(o, 0) for o in start if o is not None]
@@ -705,8 +715,8 @@ def _merge_growth(found):
         while todo and into is None and len(seen) < 400:
             o, depth = todo.pop(0)
             try:
-                nxt = [o()] if isinstance(o, weakref.ref) else gc.get_referents(o)
-            except Exception:  # noqa: BLE001 -- a hostile object
+                nxt = [o()] if isinstance(o, weakref.ref) else _referents(o)
+            except Exception:  # noqa: BLE001 -- a hostile weak reference
                 continue
             for r in nxt:
                 if r is None or id(r) in seen:
@@ -733,6 +743,17 @@ def _merge_growth(found):
             _absorb(target, leak)
         out.append(target)
     return out
+
+
+def _referents(obj):
+    """gc.get_referents, with a dict's str keys (which its traversal skips)."""
+    try:
+        refs = gc.get_referents(obj)
+        if isinstance(obj, dict):
+            refs = list(dict.keys(obj)) + refs
+    except Exception:  # noqa: BLE001 -- a hostile object
+        return []
+    return refs
 
 
 def _reachable_ids(root):
@@ -762,7 +783,8 @@ def _absorb(target, leak):
             rows[r[1]][3] += r[3]
         else:
             rows[r[1]] = list(r)
-    target.labels = sorted((tuple(r) for r in rows.values()), key=lambda r: (-r[3], -r[2], r[1]))
+    target.labels = sorted((tuple(r) for r in rows.values() if r[2] or r[3] >= 0.5),
+                           key=lambda r: (-r[3], -r[2], r[1]))
 
 
 def _merge_nested(leaks):
@@ -1046,21 +1068,38 @@ def _make_leak(g, mem, container, live, v, n):
 
 
 def _chain(mem, culprit, acc_detail):
-    """Labels from the accumulation point down to the culprit."""
+    """Labels from the accumulation point down to the culprit, then on down
+    what the culprit holds (the biggest branch, up to two more hops):
+    ``CallWrapper -> method (ListedToplevel.wakeup) -> ListedToplevel``."""
     if culprit is None:
         return [acc_detail]
-    parent = {m[0]: m for m in mem}
+    by_addr = {m[0]: m for m in mem}
     out = []
-    at = parent.get(culprit)
+    at = by_addr.get(culprit)
     guard = 0
     while at is not None and guard < 64:
         out.append(at[5])
-        at = parent.get(at[2])
+        at = by_addr.get(at[2])
         guard += 1
     out.reverse()
     out = [d for d in out if not d.startswith("dict of ")] or out
     if len(out) > 4:
         out = out[:1] + ["..."] + out[-2:]
+    children = {}
+    held = {m[0]: m[6] for m in mem}
+    for m in sorted(mem, key=lambda m: -m[3]):
+        children.setdefault(m[2], []).append(m)
+        if m[2] in held:
+            held[m[2]] += held[m[0]]
+    at, hops = culprit, 0
+    while hops < 2:
+        kids = [k for k in children.get(at, ()) if not k[5].startswith("dict of ") and _kind(k[5]) not in
+                ("str", "int", "float", "bytes", "tuple", "dict", "list", "cell")]
+        if not kids:
+            break
+        best = max(kids, key=lambda k: (held[k[0]], k[5]))
+        out.append(best[5])
+        at, hops = best[0], hops + 1
     return out
 
 
