@@ -20,7 +20,7 @@ TASK2 = "\nTask 2: What objects leak?\n--------------------------\n"
 WAKEUP = "method (ListedToplevel.wakeup)"
 TK_CALL = "method (CallWrapper.__call__)"  # tkinter registers CallWrapper(...).__call__
 BOUND_WAKEUP = re.compile(r"<bound method ListedToplevel\.wakeup of <heapscope\._idle_demo\.ListedToplevel object at (0x[0-9a-f]+)>>")
-REPORT_ROW = re.compile(r"  (\S(?:.*\S)?) {2,}(\d+) {2,}(\d+) +(\w?B)")
+REPORT_ROW = re.compile(r" {5}(\S(?:.*\S)?) {2,}(\d+(?:\.\d+)?) {2,}(\d+(?:\.\d+)?) +(\w?B)")
 
 
 def tables(text):
@@ -68,8 +68,8 @@ def printed_after(text, code, paragraphs=1):
 
 
 def report_rows(report):
-    """``{label: objects per repetition}`` of a printed LeakReport."""
-    return {m.group(1): int(m.group(2)) for m in map(REPORT_ROW.fullmatch, report.splitlines()) if m}
+    """``{label: objects per repetition}`` of a printed LeakReport's label rows."""
+    return {m.group(1): float(m.group(2)) for m in map(REPORT_ROW.fullmatch, report.splitlines()) if m}
 
 
 def run_demo_to_file(path, **kwargs):
@@ -160,22 +160,32 @@ def check_task2(text, rounds, call_wrapper, tk=False):
     ])
     assert sorted(BOUND_WAKEUP.fullmatch(line).group(1) for line in funcs) == sorted(windows), funcs
 
-    # find_leaks in one call.
-    # The report: a heading paragraph, then the table.
+    # find_leaks in one call: one cause, named by the CallWrapper, with the
+    # chain down to the window and the labels leaking with it.
     report = printed_after(body, [">>> print(heapscope.find_leaks(open_and_close_path_browser))"], paragraphs=2)
     assert report[0].startswith("heapscope.find_leaks: "), report
-    assert report[0].endswith(" leaking labels in 5 repetitions of open_and_close_path_browser (after 2 warm-up):")
+    causes = "1 leak" if not tk else "2 leaks"  # with Tk the menu's own name list is a second one
+    assert report[0] == ("heapscope.find_leaks: %s in 5 repetitions of open_and_close_path_browser "
+                         "(after 2 warm-up):" % causes), report
+    (head,) = [line for line in report if line.startswith("1. ")]
+    chain = " -> ".join(([TK_CALL] if tk else []) + [call_wrapper, WAKEUP, WINDOW_LABEL])
+    if tk:
+        assert head.endswith(" per repetition, held outside the Python heap: " + chain), head
+    else:
+        assert head.startswith("1. 5 objects, "), head
+        assert head.endswith(" per repetition accumulate in thread 0, run_demo(), local menu: Menu.tk -> "
+                             "Tcl.commands -> dict (+1 entry per repetition): " + chain), head
     rows = report_rows("\n".join(report))
     assert rows.get(WAKEUP) == 1, report
     assert rows.get(WINDOW_LABEL) == 1, report
     assert rows.get(call_wrapper) == 1, report
     assert "method" not in rows, report
     assert (TK_CALL in rows) == tk and rows.get(TK_CALL, 1) == 1, report
-    assert any(line.startswith("      e.g. <bound method ListedToplevel.wakeup of ") for line in report), report
+    assert any(line.startswith("      e.g. <%s object at " % call_wrapper) for line in report), report
 
     # Then the next question.
     words = " ".join(body.split(TASK3)[0].split())
-    assert words.endswith("But what keeps the CallWrappers alive? That is the next question."), body
+    assert words.endswith("Which reference exactly keeps each window alive? That is the next question."), body
 
 
 def check_task3(text, tk=False):
