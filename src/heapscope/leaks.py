@@ -623,7 +623,7 @@ def _causes(run, v, tracing):
     for m in members:
         by_group.setdefault(m[1], []).append(m)
     every = [run.base] + list(run.snaps)
-    leaks, notes, keep = [], [], []
+    leaks, notes, keep, others = [], [], [], {}
     for gi, g in enumerate(groups):
         acc_addr, acc_label, acc_detail, acc_len, n_members, members_size, retained = g[:7]
         reachable = g[7] if len(g) > 7 else True
@@ -652,6 +652,11 @@ def _causes(run, v, tracing):
             continue
         leak = _make_leak(g, mem, container, live, v, n)
         leaks.append((leak, {m[0] for m in mem}, acc_obj))
+        if tracing:  # one object of each label, shallowest first: where the leak was allocated
+            firsts = {}
+            for m in sorted(mem, key=lambda m: m[3]):
+                firsts.setdefault(m[5], m[0])
+            others[id(leak)] = list(firsts.values())[:8]
     leaks = _merge_growth(leaks)
     leaks.sort(key=lambda l: (-(l.retained or l.size), -l.count, l.detail))
     del leaks[_MAX_LEAKS:]
@@ -664,14 +669,7 @@ def _causes(run, v, tracing):
                 native = None
                 break
     if tracing:
-        import tracemalloc
-
-        for leak in leaks:
-            if leak.samples:
-                try:
-                    leak.traceback = tracemalloc.get_object_traceback(leak.samples[0])
-                except Exception:  # noqa: BLE001 -- an object tracemalloc cannot place
-                    leak.traceback = None
+        _tracebacks(leaks, others)
     return leaks, notes, native
 
 
@@ -805,6 +803,28 @@ def _merge_nested(leaks):
         else:
             _absorb(into, leak)
     return out
+
+
+def _tracebacks(leaks, others):
+    """Where each leak's first sample was allocated, or else the first of its
+    other objects that tracemalloc places (3.11 does not place instances of
+    plain classes)."""
+    import tracemalloc
+
+    for leak in leaks:
+        objs = list(leak.samples[:1])
+        addrs = others.get(id(leak), [])
+        if addrs:
+            objs += [o for o in _core.objects_at(addrs) if o is not None]
+        for o in objs:
+            try:
+                tb = tracemalloc.get_object_traceback(o)
+            except Exception:  # noqa: BLE001 -- an object tracemalloc cannot place
+                tb = None
+            if tb is not None:
+                leak.traceback = tb
+                break
+        objs = o = None
 
 
 def _owns_buffer(detail):
