@@ -97,13 +97,15 @@ def failure_text(result, test):
 
 
 def block_of(text, label):
-    """The lines of a leak message about one label (its line and the indented ones after it)."""
+    """The lines of a leak message about one cause named by ``label`` (its
+    numbered headline, ending in the chain down to the culprit, and the
+    indented lines after it)."""
     lines = text.splitlines()
     for i, line in enumerate(lines):
-        if re.match(r"  %s  +\d+ objects?, " % re.escape(label), line):
+        if re.match(r"  \d+\. ", line) and re.search(r"(: |-> )%s( ->|$)" % re.escape(label), line):
             block = [line]
             for more in lines[i + 1:]:
-                if not more.startswith("    "):
+                if not more.startswith("     "):
                     break
                 block.append(more)
             return "\n".join(block)
@@ -117,17 +119,15 @@ def test_leaking_test_fails_with_labels_objects_bytes_and_path(suite):
     # checked tests run their first call, warmup - 1 more warm-ups and the repetitions
     assert suite.calls() == {"leaky": WARMUP + REPEAT, "clean": WARMUP + REPEAT, "cache_once": WARMUP + REPEAT}
     text = failure_text(result, "test_leaky")
-    assert text.startswith("test_leaky leaks 2 labels per call (5 repetitions after 2 warm-up calls):")
+    assert text.startswith("test_leaky leaks: 1 cause (5 repetitions after 2 warm-up calls):")
     item = block_of(text, "test_leaky_mod.Item")
-    assert "1 object, %d B per call" % ITEM_SIZE in item
+    # one cause: the Item and its name, piling up in CACHE (which grows a few bytes too)
+    m = re.search(r"2 objects, (\d+) B per call accumulate in sys\.modules\['test_leaky_mod'\]\.CACHE -> list "
+                  r"\(\+1 entry per call\): test_leaky_mod\.Item$", item.splitlines()[0])
+    assert m and ITEM_SIZE + NAME_SIZE <= int(m.group(1)) <= ITEM_SIZE + NAME_SIZE + 16, item
+    assert "test_leaky_mod.Item 1 (%d B)" % ITEM_SIZE in item and "str 1 (%d B)" % NAME_SIZE in item
     assert "kept alive by sys.modules['test_leaky_mod'].CACHE -> list[" in item
-    assert "accumulates in sys.modules['test_leaky_mod'].CACHE -> list (+1 per call)" in item
     assert re.search(r"e\.g\. <test_leaky_mod\.Item object at 0x", item)
-    name = block_of(text, "str")
-    assert "1 object, %d B per call" % NAME_SIZE in name
-    assert re.search(r"e\.g\. 'leaked-0000\d\d'", name)
-    assert re.search(r"kept alive by sys\.modules\['test_leaky_mod'\]\.CACHE -> list\[\d+\] -> Item\.name -> str",
-                     name)
     # the counts after each repetition: one more every time
     assert "test_leaky_mod.Item [1, 2, 3, 4, 5]" in text
     # no tracemalloc: no allocation site, and a hint how to get one
@@ -137,8 +137,8 @@ def test_leaking_test_fails_with_labels_objects_bytes_and_path(suite):
     result.stdout.fnmatch_lines([
         "*heapscope leak check*",
         "3 tests checked for leaks, 1 leaked",
-        "  LEAK test_leaky_mod.py::test_leaky: 2 labels, 2 objects, %d B per call" % (ITEM_SIZE + NAME_SIZE),
-        "FAILED test_leaky_mod.py::test_leaky - Failed: test_leaky leaks 2 labels per*",
+        "  LEAK test_leaky_mod.py::test_leaky: 1 cause, 2 objects, * B per call",
+        "FAILED test_leaky_mod.py::test_leaky - Failed: test_leaky leaks: 1 cause*",
     ])
 
 
@@ -160,9 +160,12 @@ def test_allocation_site_when_tracemalloc_traces(suite, how):
     result = suite.runpytest_subprocess(*args)
     result.assert_outcomes(failed=1)
     text = failure_text(result, "test_leaky")
-    # the str is allocated in Item.__init__, called from the test
-    assert "allocated at test_leaky_mod.py:%d (called from test_leaky_mod.py:%d)" % (
-        line_of(LEAKY, "# ALLOC"), line_of(LEAKY, "# CALL")) in block_of(text, "str")
+    # the Item is allocated by the test (3.11 places no instance of a plain class:
+    # then its name's allocation in Item.__init__, called from the test)
+    block = block_of(text, "test_leaky_mod.Item")
+    assert ("allocated at test_leaky_mod.py:%d\n" % line_of(LEAKY, "# CALL") in block + "\n"
+            or "allocated at test_leaky_mod.py:%d (called from test_leaky_mod.py:%d)" % (
+                line_of(LEAKY, "# ALLOC"), line_of(LEAKY, "# CALL")) in block), block
     assert "--heapscope-tracemalloc or python" not in text
 
 
@@ -340,9 +343,8 @@ def test_ignore(suite):
     result = suite.runpytest_subprocess("-p", "no:cacheprovider", "test_ignore_mod.py")
     result.assert_outcomes(passed=1, failed=1)
     text = failure_text(result, "test_partly_ignored")
-    assert text.startswith("test_partly_ignored leaks 1 label per call")
+    assert text.startswith("test_partly_ignored leaks: 1 cause")  # the Item is not ignored
     block_of(text, "test_ignore_mod.Item")
-    assert not re.search(r"^  str ", text, re.M)
     # the same from the command line and the ini file, for every test
     result = suite.runpytest_subprocess("-p", "no:cacheprovider", "test_ignore_mod.py",
                                         "--heapscope-ignore", "*Item", "--heapscope-ignore", "st?")
@@ -379,7 +381,7 @@ def test_option_checks_unmarked_tests(suite):
     result.assert_outcomes(passed=1, failed=1)
     assert suite.calls() == {"unmarked": WARMUP + REPEAT, "exempt": 1}
     text = failure_text(result, "test_unmarked_leak")
-    assert "1 object, %d B per call" % sys.getsizeof(object()) in block_of(text, "object")
+    assert re.match(r"  1\. 1 object, \d+ B per call accumulate in ", block_of(text, "object"))
     result.stdout.fnmatch_lines(["1 test checked for leaks, 1 leaked"])
     # the ini option
     suite.makeini("[pytest]\nheapscope_leaks = true\n")
@@ -420,16 +422,19 @@ def test_repeat_and_warmup(suite):
     """)
     result = suite.runpytest_subprocess("-p", "no:cacheprovider", "test_counts_mod.py")
     result.assert_outcomes(passed=1, failed=3)
-    assert suite.calls() == {"marked": 1 + 3, "default": WARMUP + REPEAT}
+    # 3 points of a steady leak are not significant yet: find_leaks runs more (3 is the least)
+    calls = suite.calls()
+    assert calls["default"] == WARMUP + REPEAT and calls["marked"] > 1 + 3, calls
     assert failure_text(result, "test_marked").startswith(
-        "test_marked leaks 1 label per call (3 repetitions after 1 warm-up call):")
+        "test_marked leaks: 1 cause (%d repetitions after 1 warm-up call):" % (calls["marked"] - 1))
     assert "no_leaks(repeat=) must be an integer of at least 2" in failure_text(result, "test_bad_repeat")
     assert "unexpected argument(s) repeats" in failure_text(result, "test_bad_kwarg")
     # command-line defaults; the marker's arguments override them
     result = suite.runpytest_subprocess("-p", "no:cacheprovider", "test_counts_mod.py", "-k", "marked or default",
                                         "--heapscope-repeat", "4", "--heapscope-warmup", "3")
     result.assert_outcomes(passed=1, failed=1, deselected=2)
-    assert suite.calls() == {"marked": 1 + 3, "default": 3 + 4}
+    calls = suite.calls()
+    assert calls["default"] == 3 + 4 and calls["marked"] > 1 + 3, calls
     result = suite.runpytest_subprocess("-p", "no:cacheprovider", "test_counts_mod.py", "--heapscope-repeat", "1")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--heapscope-repeat must be at least 2*"])
@@ -578,6 +583,7 @@ def test_message_lists_at_most_ten_labels(suite):
     result = suite.runpytest_subprocess("-p", "no:cacheprovider", "test_many_mod.py")
     result.assert_outcomes(failed=1)
     text = failure_text(result, "test_many")
-    assert text.startswith("test_many leaks 12 labels per call")
-    assert len(re.findall(r"^  test_many_mod\.L\d+ +1 object, ", text, re.M)) == 10
-    assert "  ... and 2 more" in text
+    assert text.startswith("test_many leaks: 1 cause")  # one list gains them all
+    (labels,) = [line for line in text.splitlines() if line.startswith("     labels: ")]
+    assert len(re.findall(r"test_many_mod\.L\d+ 1 \(", labels)) == 10, labels
+    assert labels.endswith(" and 3 more")  # the other two classes and the list's own growth

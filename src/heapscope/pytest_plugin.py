@@ -415,7 +415,7 @@ def _check(item, calls, s, stats):
     if not leaks:
         return None
     stats.leaked.append((item.nodeid, len(leaks), sum(l.count for l in leaks), sum(l.size for l in leaks)))
-    return _message(item, leaks, s, tracemalloc.is_tracing() or started)
+    return _message(item, leaks, s, tracemalloc.is_tracing() or started, report.repeat)
 
 
 def _matches(label, detail, patterns):
@@ -429,7 +429,7 @@ def _ignored(leak, patterns):
         return False
     if _matches(leak.type, leak.detail, patterns):
         return True
-    rows = getattr(leak, "labels", None) or []
+    rows = [r for r in getattr(leak, "labels", None) or [] if r[2]]  # rows of new objects
     return bool(rows) and all(_matches(r[0], r[1], patterns) for r in rows)
 
 
@@ -450,12 +450,16 @@ def _where(frame, root):
     return "%s:%d" % (name, frame.lineno)
 
 
-def _message(item, leaks, s, traced):
+_SHOWN_LABELS = 10
+
+
+def _message(item, leaks, s, traced, repeat=None):
     """The failure text: one block per cause, its headline first."""
     from heapscope.leaks import _headline, _safe_repr
 
-    lines = ["%s leaks: %s per call (%s after %s):" % (
-        item.name, _plural(len(leaks), "cause"), _plural(s.repeat, "repetition"), _plural(s.warmup, "warm-up call"))]
+    lines = ["%s leaks: %s (%s after %s):" % (
+        item.name, _plural(len(leaks), "cause"), _plural(repeat or s.repeat, "repetition"),
+        _plural(s.warmup, "warm-up call"))]
     shown = leaks[:_SHOWN_LEAKS]
     test_file = str(getattr(item, "path", "") or "")
     root = str(item.config.rootpath)
@@ -463,7 +467,11 @@ def _message(item, leaks, s, traced):
         lines.append("  %d. %s" % (i, _headline(leak, "per call")))
         if len(leak.labels) > 1:
             lines.append("     labels: %s" % ", ".join(
-                "%s (%g/call)" % (detail, round(count, 1)) for _, detail, count, _ in leak.labels[:6]))
+                ("%s %g (%s)" % (detail, round(count, 1), _bytes(round(size))) if count else
+                 "%s +%s" % (detail, _bytes(round(size))))
+                for _, detail, count, size in leak.labels[:_SHOWN_LABELS]))
+            if len(leak.labels) > _SHOWN_LABELS:
+                lines[-1] += " and %d more" % (len(leak.labels) - _SHOWN_LABELS)
         if leak.samples:
             lines.append("     e.g. %s" % _safe_repr(leak.samples[0]))
         if leak.path is not None:
