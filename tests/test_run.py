@@ -139,6 +139,10 @@ def test_leaky_program_reports_its_label_growing_with_paths(tmp_path):
     assert "kept alive by sys.modules['__main__'].leaked -> list[" in block
     assert "accumulates in sys.modules['__main__'].leaked -> list" in block
     assert "e.g. <__main__.Item object at 0x" in block
+    # the causes lead the report: one leak, the Items piling up in the list
+    assert re.search(r"^heapscope: 1 leak \(labels grouped by where they accumulate\):\n  1\. [\d.]+ objects, "
+                     r".* per minute accumulate in sys\.modules\['__main__'\]\.leaked -> list \(\+[\d.]+ entries "
+                     r"per minute\): __main__\.Item$", r.stderr, re.M), r.stderr
     # Pympler's table of the heap at exit
     assert re.search(r"^ +types \| +# objects \| +total size$", r.stderr, re.M)
 

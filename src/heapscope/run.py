@@ -653,6 +653,7 @@ def _at_exit(st, p, status, paths, report, write_html, save):
                 for g in growing:
                     g.type = types_.get(g.detail, g.detail)
             leaks = _leaks(growing, diff, paths, (duration - base_time) / 60)
+            out[-1:-1] = _cause_lines(leaks)  # the causes lead, then the growing labels' table
             out.extend(_growth_lines(growing, leaks))
     _write(st.fd, "\n".join(out) + "\n")
     if report is None and save is None:
@@ -725,6 +726,37 @@ def _leaks(growing, diff, paths, minutes):
         if acc is not None:
             leak.accumulation = (acc[0], acc[1] / max(minutes, 1e-9))
     return leaks
+
+
+def _cause_lines(leaks):
+    """One line per cause, as find_leaks prints them: the growing labels whose
+    paths run into the same accumulation point are one leak, named by the first
+    specific label among them (the one closest to that point).  Only with
+    --paths (without a path there is no accumulation point to group by)."""
+    from heapscope.leaks import Leak, _generic, _headline
+
+    groups = {}
+    for leak in leaks:
+        if leak.accumulation is None:
+            continue
+        groups.setdefault(leak.accumulation[0], []).append(leak)
+    if not groups:
+        return []
+    causes = []
+    for where, rows in groups.items():
+        rows.sort(key=lambda l: (_generic(l.detail), len(l.path) if l.path is not None else 99, -l.size))
+        culprit = rows[0]
+        cause = Leak(culprit.type, culprit.detail, sum(l.count for l in rows), sum(l.size for l in rows),
+                     culprit.counts, culprit.sizes, culprit.samples, culprit.traceback)
+        cause.accumulation = (where, max(l.accumulation[1] for l in rows))
+        cause.path = culprit.path
+        cause.labels = [(l.type, l.detail, l.count, l.size) for l in rows]
+        causes.append(cause)
+    causes.sort(key=lambda c: -c.size)
+    lines = ["heapscope: %d leak%s (labels grouped by where they accumulate):" % (len(causes), "s"[: len(causes) != 1])]
+    for i, cause in enumerate(causes, 1):
+        lines.append("  %d. %s" % (i, _headline(cause, "per minute")))
+    return lines
 
 
 def _growth_lines(growing, leaks):
