@@ -443,10 +443,10 @@ def _meta_section(meta):
 
 def _headline(leaks, per="repetition"):
     if not leaks:
-        return '<p class="headline ok">No leaking labels.</p>'
+        return '<p class="headline ok">No leaks.</p>'
     n = sum(int(l.count) for l in leaks)
     b = sum(int(l.size) for l in leaks)
-    return ('<p class="headline bad"><b>%d</b> leaking label%s: <b>%s</b> object%s, <b>%s</b> per %s.</p>'
+    return ('<p class="headline bad"><b>%d</b> leak%s: <b>%s</b> object%s, <b>%s</b> per %s.</p>'
             % (len(leaks), "s"[: len(leaks) != 1], _count(n), "s"[: n != 1], _e(_bytes(b)), _e(per)))
 
 
@@ -698,8 +698,8 @@ def _run_report(args):
     if args.demo:
         report = _demo_report(args.repeat)
         report.to_html(args.out, title=args.title)
-        print("heapscope report: %d leaking labels in %d repetitions; wrote %s"
-              % (len(report.leaks), report.repeat, args.out))
+        print("heapscope report: %d leak%s in %d repetitions; wrote %s"
+              % (len(report.leaks), "s"[: len(report.leaks) != 1], report.repeat, args.out))
         return 0
     load = getattr(heapscope, "load", None)
     if load is None:
