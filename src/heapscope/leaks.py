@@ -455,12 +455,18 @@ def find_leaks(action, *args, repeat=5, warmup=2, max_repeat=MAX_REPEAT, **kwarg
                     _core.collect_old()
                 run.snaps.append(_take(run, tracing))
             verdict = _judge(run.base, run.snaps)
-            grew = verdict.ambiguous or verdict.labels or verdict.kinds or verdict.containers
-            if grew and not run.clean and _core.collect_old():
-                # Old objects became garbage cycles while frozen (an LRU cache
-                # evicting what it held before the repetitions): the totals
-                # never saw them die.  Start again, collecting them each time.
+            if verdict.ambiguous and target < max_repeat:
                 verdict = None
+                target = min(max_repeat, 2 * target)
+                continue
+            leaks, notes, native, suspect = _causes(run, verdict, tracing)
+            verdict = None
+            if suspect and not run.clean and _core.collect_old():
+                # Old objects became garbage cycles while frozen (an LRU cache
+                # evicting what it held before the repetitions): the live
+                # totals never saw them die, and a leak decided from them is
+                # in doubt.  Start again, collecting them after each repetition.
+                leaks = notes = None
                 run.clean = True
                 _unfreeze()
                 gc.collect()
@@ -468,11 +474,7 @@ def find_leaks(action, *args, repeat=5, warmup=2, max_repeat=MAX_REPEAT, **kwarg
                 _start(run, tracing)
                 target = repeat
                 continue
-            if not verdict.ambiguous or target >= max_repeat:
-                break
-            verdict = None
-            target = min(max_repeat, 2 * target)
-        leaks, notes, native = _causes(run, verdict, tracing)
+            break
     finally:
         _unfreeze()
     series = _series([run.base] + list(run.snaps), leaks)
@@ -602,7 +604,7 @@ def _causes(run, v, tracing):
     not a leak, and the unattributed native bytes per repetition."""
     native = _native_growth(run)
     if not (v.labels or v.kinds or v.containers):
-        return [], [], native
+        return [], [], native, False
     n = v.n
     graph = _core.graph_snapshot(True, False, lengths=True)
     diff = graph.diff(run.base)
@@ -624,6 +626,7 @@ def _causes(run, v, tracing):
         by_group.setdefault(m[1], []).append(m)
     every = [run.base] + list(run.snaps)
     leaks, notes, keep, others = [], [], [], {}
+    suspect = False  # a leak decided from the live totals, which frozen garbage inflates
     for gi, g in enumerate(groups):
         acc_addr, acc_label, acc_detail, acc_len, n_members, members_size, retained = g[:7]
         reachable = g[7] if len(g) > 7 else True
@@ -639,6 +642,7 @@ def _causes(run, v, tracing):
         if g[0]:
             want.append(g[0])
         want.extend(_culprit_members(mem)[:_SAMPLES])
+        want.extend(m[0] for m in mem[:50])  # for _merge_growth
     live = dict(zip(want, _core.objects_at(want))) if want else {}
     for gi, g, mem in keep:
         acc_addr, acc_label, acc_detail, acc_len, n_members, members_size, retained = g[:7]
@@ -652,12 +656,14 @@ def _causes(run, v, tracing):
             continue
         leak = _make_leak(g, mem, container, live, v, n)
         leaks.append((leak, {m[0] for m in mem}, acc_obj))
+        if not (container is not None and _container_grows(container)):
+            suspect = True
         if tracing:  # one object of each label, shallowest first: where the leak was allocated
             firsts = {}
             for m in sorted(mem, key=lambda m: m[3]):
                 firsts.setdefault(m[5], m[0])
             others[id(leak)] = list(firsts.values())[:8]
-    leaks = _merge_growth(leaks)
+    leaks = _merge_growth(leaks, live)
     leaks.sort(key=lambda l: (-(l.retained or l.size), -l.count, l.detail))
     del leaks[_MAX_LEAKS:]
     _paths(leaks, graph, live)
@@ -670,10 +676,10 @@ def _causes(run, v, tracing):
                 break
     if tracing:
         _tracebacks(leaks, others)
-    return leaks, notes, native
+    return leaks, notes, native, suspect
 
 
-def _merge_growth(found):
+def _merge_growth(found, live):
     """Causes that are bookkeeping of another cause are merged into it: an old
     container that grows with no new object of its own, or a group of new
     objects, whose entries refer (directly, through a few hops or a weak
@@ -705,7 +711,7 @@ def _merge_growth(found):
                     parent[root(j)] = root(i)
             refs = r = None
     for i, (leak, addrs, acc) in enumerate(found):
-        start = _core.objects_at(list(addrs)[:50]) if addrs else ([acc] if acc is not None else [])
+        start = [live.get(a) for a in list(addrs)[:50]] if addrs else ([acc] if acc is not None else [])
         seen = set(addrs)
         todo = [(o, 0) for o in start if o is not None]
         start = None
@@ -908,6 +914,14 @@ def _not_a_leak(acc_obj, acc_detail, container, mem, live, every, v, n, graph=No
     births = set(_births(mem, every))
     warm = max(1, (n + 1) // 4)
     return None if len([b for b in births if b >= warm]) >= 2 else True
+
+
+def _container_grows(container):
+    """Whether an old object's length (or, without one, its size) grows."""
+    label, detail, sizes, lens = container
+    if lens[0] >= 0:
+        return _grows(lens, sizes)[0] == _trend.GROWS
+    return _grows([0] * len(sizes), sizes)[0] == _trend.GROWS
 
 
 def _byte_share(mem, v):
