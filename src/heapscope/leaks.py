@@ -70,7 +70,7 @@ GENERIC = frozenset((
     "weakref.ReferenceType", "weakref.ProxyType", "weakref.CallableProxyType", "weakref.WeakMethod",
     "staticmethod", "classmethod", "property", "mappingproxy", "types.SimpleNamespace",
     "str", "bytes", "int", "float", "bool", "complex", "NoneType", "bytearray", "memoryview",
-    "coroutine", "generator", "async_generator", "_contextvars.Context", "_asyncio.Future", "_asyncio.Task",
+    "coroutine", "generator", "async_generator", "_contextvars.Context", "Context", "_asyncio.Future", "_asyncio.Task",
     "asyncio.events.TimerHandle", "asyncio.events.Handle",
 ))
 
@@ -1127,7 +1127,11 @@ def _chain(mem, culprit, acc_detail):
             held[m[2]] += held[m[0]]
     at, hops = culprit, 0
     while hops < 2:
-        kids = [k for k in children.get(at, ()) if not k[5].startswith("dict of ") and _kind(k[5]) not in
+        kids = list(children.get(at, ()))
+        for k in list(kids):  # an instance's __dict__ (materialized before 3.11): look through it
+            if k[5].startswith("dict of "):
+                kids.extend(children.get(k[0], ()))
+        kids = [k for k in kids if not k[5].startswith("dict of ") and _kind(k[5]) not in
                 ("str", "int", "float", "bytes", "tuple", "dict", "list", "cell")]
         if not kids:
             break
