@@ -116,6 +116,8 @@ def trend(xs, min_slope, alpha=ALPHA):
     slope, lo = theil_sen(t)
     if s <= 0 or t[-1] <= t[0]:
         return FLAT, s, p, slope, lo
+    if t[-1] - t[0] < min_slope * (len(t) - 1):
+        return FLAT, s, p, slope, lo  # even all of it is below the rate worth reporting
     if sum(b > a for a, b in zip(xs, xs[1:])) < 2:
         return FLAT, s, p, slope, lo  # one step up is a new label or a one-time fill, not growth
     if p <= alpha and lo > 0 and slope >= min_slope:
