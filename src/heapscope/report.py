@@ -333,11 +333,13 @@ def _leak_table(leaks, per="repetition"):
             sub.append("held by " + " &rarr; ".join(_e(c) for c in chain))
         acc = getattr(leak, "accumulation", None)
         if acc is not None:
-            sub.append("accumulates in <code>%s</code> (+%s entries/%s)"
-                       % (_e(str(acc[0])), _e(_count(round(acc[1], 1))), _e(_PER_SHORT.get(per, per))))
+            sub.append("accumulates in <code>%s</code> (+%s entr%s/%s)"
+                       % (_e(str(acc[0])), _e(_count(round(acc[1], 1))), "y" if acc[1] == 1 else "ies",
+                          _e(_PER_SHORT.get(per, per))))
         others = [r for r in (getattr(leak, "labels", ()) or ()) if r[1] != leak.detail]
         if others:
-            sub.append("with " + ", ".join("%s (%s)" % (_e(r[1]), _e(_count(round(r[2], 1)))) for r in others[:6])
+            sub.append("with " + ", ".join("%s (%s)" % (_e(r[1]), _e(_count(round(r[2], 1))) if r[2] else
+                                                      "+" + _e(_bytes(int(round(r[3]))))) for r in others[:6])
                        + (" and %d more" % (len(others) - 6) if len(others) > 6 else ""))
         native = getattr(leak, "native", None)
         if native:
