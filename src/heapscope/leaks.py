@@ -891,6 +891,9 @@ def _not_a_leak(acc_obj, acc_detail, container, mem, live, every, v, n, graph=No
     dead = _dead_weakrefs(acc_obj, mem, live)
     if dead:
         return dead
+    # an object's __dict__ (materialized before 3.11, a module's globals) holds
+    # attributes, not a collection: flat, it says nothing about churn
+    attrs = (acc_detail or "").startswith("dict of ")
     if container is not None:
         label, detail, sizes, lens = container
         if lens[0] >= 0:
@@ -898,8 +901,9 @@ def _not_a_leak(acc_obj, acc_detail, container, mem, live, every, v, n, graph=No
                 return None
             if _byte_share(mem, v):
                 return None
-            return _replaced(acc_detail, lens[-1], len(mem), n)
-        if _grows([0] * len(sizes), sizes)[0] == _trend.GROWS:
+            if not attrs:
+                return _replaced(acc_detail, lens[-1], len(mem), n)
+        elif _grows([0] * len(sizes), sizes)[0] == _trend.GROWS:
             return None
     if not mem:
         return True
@@ -908,7 +912,7 @@ def _not_a_leak(acc_obj, acc_detail, container, mem, live, every, v, n, graph=No
     # last ones; a leak keeps them all), or carry a label that grows in bytes
     if _byte_share(mem, v):
         return None
-    if acc_obj is not None and _len(acc_obj) is not None and container is None:
+    if acc_obj is not None and _len(acc_obj) is not None and container is None and not attrs:
         # an old container whose length did not change: entries replaced
         return _replaced(acc_detail, _len(acc_obj), len(mem), n)
     births = set(_births(mem, every))
