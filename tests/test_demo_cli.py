@@ -164,9 +164,11 @@ def check_task2(text, rounds, call_wrapper, tk=False):
     # chain down to the window and the labels leaking with it.
     report = printed_after(body, [">>> print(heapscope.find_leaks(open_and_close_path_browser))"], paragraphs=2)
     assert report[0].startswith("heapscope.find_leaks: "), report
-    causes = "1 leak" if not tk else "2 leaks"  # with Tk the menu's own name list is a second one
-    assert report[0] == ("heapscope.find_leaks: %s in 5 repetitions of open_and_close_path_browser "
-                         "(after 2 warm-up):" % causes), report
+    # with Tk the menu's own list of command names may be a second cause: no Python
+    # reference ties it to what Tcl holds in C (merged when the names are shared objects)
+    causes = ["1 leak"] if not tk else ["1 leak", "2 leaks"]
+    assert report[0] in ["heapscope.find_leaks: %s in 5 repetitions of open_and_close_path_browser "
+                         "(after 2 warm-up):" % c for c in causes], report
     (head,) = [line for line in report if line.startswith("1. ")]
     chain = " -> ".join(([TK_CALL] if tk else []) + [call_wrapper, WAKEUP, WINDOW_LABEL])
     if tk:
