@@ -642,7 +642,7 @@ def _causes(run, v, tracing):
         if g[0]:
             want.append(g[0])
         want.extend(_culprit_members(mem)[:_SAMPLES])
-        want.extend(m[0] for m in mem[:50])  # for _merge_growth
+        want.extend(m[0] for m in mem[:50])  # for _merge_growth and _dead_weakrefs
     live = dict(zip(want, _core.objects_at(want))) if want else {}
     for gi, g, mem in keep:
         acc_addr, acc_label, acc_detail, acc_len, n_members, members_size, retained = g[:7]
@@ -1013,7 +1013,7 @@ def _dead_weakrefs(container, mem, live):
 
     refs = [m for m in mem if _kind(m[5]).startswith("weakref")]
     if mem and len(refs) == len(mem):
-        objs = [o for o in _core.objects_at([m[0] for m in refs[:50]]) if o is not None]
+        objs = [o for o in (live.get(m[0]) for m in refs[:50]) if o is not None]  # _causes' one walk
         if objs and all(dead(o) for o in objs):
             return "lazily pruned: %d dead weak references in %s" % (len(refs), _label_of(container))
         return "weak references: %d new in %s (they keep nothing alive)" % (len(refs), _label_of(container))
